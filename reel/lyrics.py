@@ -1,0 +1,98 @@
+"""Lyrics text -> lines -> words.
+
+Lines and stanzas are kept as pasted. Section markers ("[Chorus]", "Verse 2:",
+"(Bridge)") and empty lines are structure, not words. A word is a
+whitespace-separated token with at least one letter or digit; its display text keeps
+punctuation ("night,"), its match text (`normalize_word`) is what aligners compare.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from reel.errors import ReelError
+
+MAX_WORDS = 5000
+
+_SECTION_NAMES = (r"verse|chorus|pre-?chorus|post-?chorus|bridge|intro|outro|hook|refrain|"
+                  r"interlude|instrumental|solo|break|breakdown|drop|coda|tag|spoken|ad-?libs?")
+_SECTION_MARKER = re.compile(
+    rf"^\s*(\[[^\]]*\]|\{{[^}}]*\}}|[(]?\s*(?:{_SECTION_NAMES})\b[\s\d:.x×#*-]*[)]?:?)\s*$",
+    re.IGNORECASE)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def normalize_word(token: str) -> str:
+    """Lower-case letters and digits only: "Don't," -> "dont" (what matching compares)."""
+    s = unicodedata.normalize("NFKC", token).translate(_APOSTROPHES).lower()
+    return "".join(ch for ch in s if ch.isalnum() or unicodedata.category(ch).startswith("M"))
+
+
+def speakable(token: str) -> str:
+    """The token without edge punctuation, inner apostrophes and hyphens kept ("don't")."""
+    s = unicodedata.normalize("NFKC", token).translate(_APOSTROPHES)
+    return _EDGE_PUNCT.sub("", s).replace("_", "")
+
+
+def is_section_marker(line: str) -> bool:
+    """True for lines such as "[Chorus]", "Verse 2:", "(Bridge)"."""
+    return bool(_SECTION_MARKER.match(line))
+
+
+@dataclass
+class LyricLine:
+    """One sung line: its text as pasted and its word tokens (display spelling)."""
+
+    text: str
+    words: list[str]
+    stanza: int = 0
+
+
+@dataclass
+class Lyrics:
+    """Parsed lyrics: the sung lines in order, grouped in stanzas."""
+
+    lines: list[LyricLine] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[tuple[str, int]]:
+        """Every word as (display text, line index), in singing order."""
+        return [(w, i) for i, line in enumerate(self.lines) for w in line.words]
+
+    @property
+    def line_texts(self) -> list[str]:
+        return [line.text for line in self.lines]
+
+    def __len__(self) -> int:
+        return sum(len(line.words) for line in self.lines)
+
+
+def parse_lyrics(text: str | None) -> Lyrics:
+    """Split pasted lyrics into sung lines and words.
+
+    Raises ReelError when no words are left or there are too many.
+    """
+    if text is None or not text.strip():
+        raise ReelError("the lyrics are empty: paste the words that are sung")
+    lines: list[LyricLine] = []
+    stanza, gap = 0, False
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = " ".join(raw.split())
+        if not line or is_section_marker(line):
+            gap = True
+            continue
+        words = [t for t in line.split() if normalize_word(t)]
+        if not words:
+            continue
+        if gap and lines:
+            stanza += 1
+        gap = False
+        lines.append(LyricLine(text=line, words=words, stanza=stanza))
+    lyrics = Lyrics(lines)
+    if len(lyrics) == 0:
+        raise ReelError("the lyrics have no words to sing (only section markers, symbols or emoji)")
+    if len(lyrics) > MAX_WORDS:
+        raise ReelError(f"the lyrics have {len(lyrics)} words; at most {MAX_WORDS} are supported")
+    return lyrics

@@ -1,0 +1,71 @@
+"""Shared test fixtures: generated alignment cases, a short example song, ffprobe.
+
+The alignment corpus generator lives in ../shared/align_corpus (beside the
+checkout); cases are generated once per test session into a cache folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("REEL_SHARED_DIR", ROOT.parent / "shared"))
+CORPUS = SHARED / "align_corpus"
+CACHE = Path(os.environ.get("REEL_TEST_CACHE", ROOT / ".pytest_cache" / "reel"))
+
+
+def generate_case(case_id: str) -> Path:
+    """Generate (once) one public corpus case; returns its folder."""
+    out = CACHE / "corpus"
+    folder = out / case_id
+    if not (folder / "truth.json").is_file():
+        subprocess.run([sys.executable, str(CORPUS / "public_cases.py"), str(out), "--only", case_id],
+                       check=True, capture_output=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def public_case():
+    """Factory: public_case("p1_city_lights") -> folder with audio.wav/mp3, lyrics.txt, truth.json."""
+    return generate_case
+
+
+@pytest.fixture(scope="session")
+def song() -> dict:
+    """A short (~12 s) generated song with truth times: image, audio, lyrics, truth.
+
+    Built from the corpus generator so word times are exact; the image is a
+    deterministic gradient (landscape, so cover-fit cropping is exercised).
+    """
+    folder = CACHE / "song"
+    if not (folder / "truth.json").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "lyrics.txt").write_text(
+            "[Verse 1]\nHello bright morning,\nwe sing along.\n\nSilver rivers\nrun all night long.\n",
+            encoding="utf-8")
+        subprocess.run([sys.executable, str(CORPUS / "make_case.py"), "--lyrics", str(folder / "lyrics.txt"),
+                        "--out", str(folder / "case"), "--voice", "en-us", "--rate", "150", "--seed", "7",
+                        "--lead-in", "1.0", "--stanza-gap", "2.5,2.5", "--tail", "1.0"],
+                       check=True, capture_output=True)
+        for name in ("audio.wav", "audio.mp3", "truth.json"):
+            shutil.copy(folder / "case" / name, folder / name)
+        from PIL import Image
+        img = Image.linear_gradient("L").resize((1600, 900)).convert("RGB")
+        img.save(folder / "image.jpg", quality=90)
+    truth = json.loads((folder / "truth.json").read_text())
+    return {"dir": folder, "image": folder / "image.jpg", "audio": folder / "audio.mp3",
+            "wav": folder / "audio.wav", "lyrics": (folder / "lyrics.txt").read_text(encoding="utf-8"),
+            "lyrics_path": folder / "lyrics.txt", "truth": truth}
+
+
+def ffprobe(path: Path) -> dict:
+    """ffprobe's JSON view of a media file (streams + format)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
+                          "-show_format", str(path)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
