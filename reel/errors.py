@@ -8,3 +8,7 @@ or a failed job (queue).
 
 class ReelError(Exception):
     """A problem with the user's input or request, explained in plain words."""
+
+
+class Cancelled(ReelError):
+    """The work was stopped on request (job deleted or timed out)."""

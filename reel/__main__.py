@@ -1,0 +1,135 @@
+"""Command line: `python -m reel render ...` and `python -m reel align ...`.
+
+Progress (stage and percent) goes to stderr; bad input exits with code 2 and one line
+naming the problem. Output files appear complete or not at all.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from reel.errors import ReelError
+from reel.lyrics import parse_lyrics
+from reel.model import ALIGNERS, POSITIONS, SIZES, STYLES, ReelOptions, words_from_json, words_to_json
+from reel.pipeline import align_only, line_texts, make_reel
+
+
+class StderrProgress:
+    """Prints "stage  NN%" on stderr, one line per change of stage or whole percent."""
+
+    def __init__(self):
+        self.last = None
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        shown = (stage, int(fraction * 100))
+        if shown != self.last:
+            self.last = shown
+            print(f"{stage:<10} {shown[1]:3d}%", file=sys.stderr, flush=True)
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReelError(f"{what} file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise ReelError(f"{what} file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ReelError(f"cannot read {what} file {path}: {exc.strerror}") from None
+
+
+def _output_path(path: str) -> Path:
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise ReelError(f"output folder does not exist: {out.parent}")
+    return out
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    out = _output_path(args.out)
+    extra = {kind: _output_path(getattr(args, kind)) for kind in ("srt", "ass", "vtt", "save_words")
+             if getattr(args, kind)}
+    lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
+    edited = words_from_json(_read_text(args.words, "word timings")) if args.words else None
+    options = ReelOptions(style=args.style, size=args.size, aligner=args.aligner, font=args.font or "",
+                          font_size=args.font_size, text_color=args.text_color,
+                          highlight_color=args.highlight_color, position=args.position, zoom=args.zoom)
+    with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
+        result = make_reel(args.image, args.audio, lyrics, work, options, words=edited,
+                           progress=StderrProgress())
+        produced = {"srt": result.srt, "ass": result.ass, "vtt": result.vtt, "save_words": result.words_json}
+        for kind, dest in extra.items():
+            shutil.move(produced[kind], dest)
+        shutil.move(result.video, out)
+    if result.transcribed:
+        print("note: no lyrics were given; the captions are a machine transcription", file=sys.stderr)
+    print(out)
+
+
+def cmd_align(args: argparse.Namespace) -> None:
+    out = _output_path(args.out)
+    lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
+    alignment = align_only(args.audio, lyrics, args.aligner, StderrProgress())
+    lines = line_texts(alignment.words, parse_lyrics(lyrics) if lyrics else None)
+    _write_atomically(out, words_to_json(alignment.words, lines, transcribed=alignment.transcribed))
+    if alignment.transcribed:
+        print("note: no lyrics were given; the words are a machine transcription", file=sys.stderr)
+    print(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reel", description="Still image + song + lyrics -> captioned MP4.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    render = sub.add_parser("render", help="make the video")
+    render.add_argument("--image", required=True)
+    render.add_argument("--audio", required=True)
+    render.add_argument("--lyrics", help="UTF-8 lyrics file (omit to transcribe the audio)")
+    render.add_argument("--out", required=True, help="output .mp4")
+    render.add_argument("--style", choices=STYLES, default="karaoke")
+    render.add_argument("--size", choices=SIZES, default="1080x1920")
+    render.add_argument("--aligner", choices=ALIGNERS, default="auto")
+    render.add_argument("--position", choices=POSITIONS, default="bottom")
+    render.add_argument("--font", help="font file or family name")
+    render.add_argument("--font-size", type=int, default=0, help="pixels (default: from the frame size)")
+    render.add_argument("--text-color", default=ReelOptions.text_color)
+    render.add_argument("--highlight-color", default=ReelOptions.highlight_color)
+    render.add_argument("--zoom", action="store_true", help="gentle Ken Burns zoom on the image")
+    render.add_argument("--words", metavar="WORDS_JSON",
+                        help="use these word timings (e.g. edited by hand) instead of aligning")
+    for kind in ("srt", "ass", "vtt"):
+        render.add_argument(f"--{kind}", help=f"also write the {kind.upper()} subtitles here")
+    render.add_argument("--save-words", metavar="WORDS_JSON", help="also write the word timings used here")
+    render.set_defaults(run=cmd_render)
+    align = sub.add_parser("align", help="word timings only")
+    align.add_argument("--audio", required=True)
+    align.add_argument("--lyrics", help="UTF-8 lyrics file (omit to transcribe the audio)")
+    align.add_argument("--out", required=True, help="output words .json")
+    align.add_argument("--aligner", choices=ALIGNERS, default="auto")
+    align.set_defaults(run=cmd_align)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ReelError as exc:
+        print(f"reel: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Timed words -> caption pages -> caption states.
+
+A *page* is what is on screen at once: words of one lyric line (never across a line
+break), wrapped into at most `max_rows` rows that fit the frame with the real font
+metrics. A page shows from its first word's start until the next page starts, held
+at most `HOLD_SECONDS` after its last word, so instrumental gaps stay clear.
+A *state* is one distinct picture: a page with (or, for `lines`, without) its active
+word. The renderer draws each state once and shows it over its time span.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from reel.model import Word
+
+HOLD_SECONDS = 1.5
+POP_MAX_WORDS = 3
+
+
+@dataclass
+class Page:
+    """Words shown together, laid out in rows (lists of indexes into `words`)."""
+
+    words: list[Word]
+    rows: list[list[int]]
+    start: float = 0.0
+    end: float = 0.0
+
+
+@dataclass
+class CaptionState:
+    """One distinct caption picture and when it is on screen."""
+
+    page: Page
+    active: Optional[int]
+    start: float
+    end: float
+
+
+def wrap_rows(words: list[Word], max_width: float, measure: Callable[[str], float]) -> list[list[int]]:
+    """Greedy wrap of words into rows no wider than max_width (a long word gets its own row)."""
+    rows: list[list[int]] = []
+    for i, word in enumerate(words):
+        if rows and measure(" ".join(words[j].text for j in rows[-1] + [i])) <= max_width:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    return rows
+
+
+def _line_groups(words: list[Word]) -> list[list[Word]]:
+    """Consecutive words of the same lyric line."""
+    groups: list[list[Word]] = []
+    for word in words:
+        if groups and groups[-1][-1].line == word.line:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return groups
+
+
+def _split_pages(group: list[Word], style: str, max_rows: int, max_width: float,
+                 measure: Callable[[str], float]) -> list[Page]:
+    """Pages of one lyric line: chunks whose wrap fits in max_rows rows."""
+    if style == "pop":
+        chunks = [group[i:i + POP_MAX_WORDS] for i in range(0, len(group), POP_MAX_WORDS)]
+        return [Page(chunk, wrap_rows(chunk, max_width, measure)) for chunk in chunks]
+    rows = wrap_rows(group, max_width, measure)
+    pages = []
+    for first in range(0, len(rows), max_rows):
+        chunk_rows = rows[first:first + max_rows]
+        offset = chunk_rows[0][0]
+        words = group[offset:chunk_rows[-1][-1] + 1]
+        pages.append(Page(words, [[i - offset for i in row] for row in chunk_rows]))
+    return pages
+
+
+def caption_pages(words: list[Word], style: str, max_width: float, measure: Callable[[str], float],
+                  max_rows: int = 2) -> list[Page]:
+    """Group timed words into timed pages (see the module docstring)."""
+    pages = [page for group in _line_groups(words)
+             for page in _split_pages(group, style, max_rows, max_width, measure)]
+    for page, following in zip(pages, pages[1:] + [None]):
+        page.start = page.words[0].start
+        hold_until = max(w.end for w in page.words) + HOLD_SECONDS
+        page.end = hold_until if following is None else min(following.words[0].start, hold_until)
+        page.end = max(page.end, page.start + 0.05)
+    return pages
+
+
+def caption_states(pages: list[Page], style: str) -> list[CaptionState]:
+    """Distinct pictures in time order; `lines` pages have one, others one per word."""
+    states: list[CaptionState] = []
+    for page in pages:
+        if style == "lines":
+            states.append(CaptionState(page, None, page.start, page.end))
+            continue
+        for i, word in enumerate(page.words):
+            end = page.words[i + 1].start if i + 1 < len(page.words) else page.end
+            start = max(word.start, page.start)
+            if end > start:
+                states.append(CaptionState(page, i, start, min(end, page.end)))
+    return states
+
+
+def state_at(states: list[CaptionState], t: float) -> Optional[CaptionState]:
+    """The state on screen at time t, or None in a gap."""
+    for state in states:
+        if state.start <= t < state.end:
+            return state
+    return None

@@ -1,0 +1,100 @@
+"""Pillow drawing of caption states: one transparent RGBA band per distinct picture.
+
+`CaptionPainter` owns the look (font, size, colours, outline) and the geometry (the
+band of the frame captions live in, kept inside the platform safe area). The same
+painter measures text for page layout and draws every state, so wrapping always
+matches what is drawn.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PIL import Image, ImageColor, ImageDraw
+
+from reel.captions import CaptionState
+from reel.errors import ReelError
+from reel.fonts import font_path, is_rtl, load_font
+from reel.model import ReelOptions
+
+# Share of the frame height that platform UI covers on a 9:16 reel (Instagram Reels).
+SAFE_TOP_PORTRAIT, SAFE_BOTTOM_PORTRAIT = 0.14, 0.20
+SAFE_MARGIN_OTHER = 0.06
+FONT_SIZE_SHARE = {"karaoke": 0.066, "pop": 0.105, "lines": 0.055}  # of the frame width
+UPCOMING_ALPHA = 190
+
+
+def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
+    try:
+        r, g, b = ImageColor.getrgb(colour)[:3]
+    except ValueError:
+        raise ReelError(f"{colour!r} is not a colour (use a name or #RRGGBB)") from None
+    return r, g, b, alpha
+
+
+class CaptionPainter:
+    """Measures and draws caption pages for one reel's options and lyrics script."""
+
+    def __init__(self, options: ReelOptions, sample_text: str):
+        self.options = options
+        width, height = options.width, options.height
+        self.size = options.font_size or round(width * FONT_SIZE_SHARE[options.style])
+        self.font = load_font(font_path(sample_text, options.font), self.size)
+        self.rtl = is_rtl(sample_text)
+        self.outline = options.outline_width or max(2, round(self.size * 0.08))
+        self.text_rgba = _rgba(options.text_color)
+        self.upcoming_rgba = _rgba(options.text_color, UPCOMING_ALPHA)
+        self.highlight_rgba = _rgba(options.highlight_color)
+        self.outline_rgba = _rgba(options.outline_color)
+        ascent, descent = self.font.getmetrics()
+        self.ascent = ascent
+        self.row_height = round((ascent + descent) * 1.12)
+        self.max_rows = 2
+        self.max_width = width * 0.86
+        self.pad = self.outline + round(self.size * 0.15)
+        self.band_height = self.max_rows * self.row_height + 2 * self.pad
+        self.band_top = self._band_top(width, height)
+
+    def _band_top(self, width: int, height: int) -> int:
+        portrait = height / width > 1.5
+        top = SAFE_TOP_PORTRAIT if portrait else SAFE_MARGIN_OTHER
+        bottom = SAFE_BOTTOM_PORTRAIT if portrait else SAFE_MARGIN_OTHER
+        if self.options.position == "top":
+            return round(height * top)
+        if self.options.position == "middle":
+            return round((height - self.band_height) / 2)
+        return round(height * (1 - bottom)) - self.band_height
+
+    def measure(self, text: str) -> float:
+        """Width in pixels of text drawn with this painter's font."""
+        return self.font.getlength(text)
+
+    def blank(self) -> Image.Image:
+        """The empty band (nothing on screen)."""
+        return Image.new("RGBA", (self.options.width, self.band_height), (0, 0, 0, 0))
+
+    def _colour(self, index: int, active: Optional[int]) -> tuple[int, int, int, int]:
+        if active is None or index < active:
+            return self.text_rgba
+        return self.highlight_rgba if index == active else self.upcoming_rgba
+
+    def draw(self, state: CaptionState) -> Image.Image:
+        """The band with the state's page drawn, its active word highlighted."""
+        band = self.blank()
+        draw = ImageDraw.Draw(band)
+        words = state.page.words
+        rows = state.page.rows
+        space = self.measure(" ")
+        block = len(rows) * self.row_height
+        free = self.band_height - 2 * self.pad - block
+        offset = {"top": 0, "middle": free // 2, "bottom": free}[self.options.position]
+        for r, row in enumerate(rows):
+            widths = [self.measure(words[i].text) for i in row]
+            x = (self.options.width - (sum(widths) + space * (len(row) - 1))) / 2
+            baseline = self.pad + offset + r * self.row_height + self.ascent
+            order = list(zip(row, widths))
+            for i, w in (reversed(order) if self.rtl else order):
+                draw.text((x, baseline), words[i].text, font=self.font, anchor="ls",
+                          fill=self._colour(i, state.active), stroke_width=self.outline,
+                          stroke_fill=self.outline_rgba)
+                x += w + space
+        return band

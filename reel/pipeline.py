@@ -1,0 +1,188 @@
+"""make_reel: the one seam every caller renders through (CLI, queue worker, RunPod, app).
+
+check inputs -> time the words (or take edited timings) -> lay out caption pages ->
+draw each caption state once -> one ffmpeg encode -> subtitle files. Progress goes
+through `progress(stage, fraction_of_whole_job)`; `cancel` stops it between stages
+and kills ffmpeg mid-encode.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+from reel.align import Alignment, align
+from reel.captions import CaptionState, Page, caption_pages, caption_states
+from reel.draw import CaptionPainter
+from reel.errors import Cancelled, ReelError
+from reel.lyrics import Lyrics, parse_lyrics
+from reel.media import ALIGN_SAMPLE_RATE, decode_audio, load_image
+from reel.model import Progress, ReelOptions, ReelResult, Word, no_progress, words_to_json
+from reel.render import background, encode, write_playlist
+from reel.subtitles import subtitle_file, write_subtitles
+
+OUTPUT_NAMES = {"video": "video.mp4", "srt": "captions.srt", "ass": "captions.ass",
+                "vtt": "captions.vtt", "words": "words.json"}
+# Share of the whole job each stage takes, in order (for one 0..1 progress figure).
+STAGE_WEIGHTS = {"checking": 0.03, "aligning": 0.40, "layout": 0.02, "drawing": 0.05, "encoding": 0.50}
+
+
+class StageProgress:
+    """Turns per-stage fractions into the job's overall fraction."""
+
+    def __init__(self, progress: Progress, cancel: Optional[threading.Event]):
+        self.progress, self.cancel = progress, cancel
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("cancelled")
+        done = 0.0
+        for name, weight in STAGE_WEIGHTS.items():
+            if name == stage:
+                self.progress(stage, min(1.0, done + weight * max(0.0, min(1.0, fraction))))
+                return
+            done += weight
+        self.progress(stage, 1.0)
+
+
+def validate_inputs(image_path, audio_path, lyrics_text: Optional[str]) -> float:
+    """Every cheap check make_reel would fail on; returns the audio duration (s)."""
+    load_image(image_path)
+    pcm = decode_audio(audio_path)
+    if lyrics_text is not None:
+        parse_lyrics(lyrics_text)
+    return pcm.size / ALIGN_SAMPLE_RATE
+
+
+def align_only(audio_path, lyrics_text: Optional[str], aligner: str = "auto",
+               progress: Progress = no_progress) -> Alignment:
+    """Word timings without rendering (the subtitle preview, `reel align`)."""
+    pcm = decode_audio(audio_path)
+    lyrics = parse_lyrics(lyrics_text) if lyrics_text is not None else None
+    return align(Path(audio_path), pcm, lyrics, aligner, progress)
+
+
+def fit_words(words: list[Word], duration: float) -> list[Word]:
+    """Hand-edited timings made safe to render: in time order, inside the audio."""
+    if not words:
+        raise ReelError("the word timings are empty")
+    fitted = []
+    for w in sorted(words, key=lambda w: w.start):
+        start = min(max(0.0, w.start), duration)
+        fitted.append(Word(w.text, start, min(max(start, w.end), duration), w.line, w.confidence))
+    return fitted
+
+
+def line_texts(words: list[Word], lyrics: Optional[Lyrics]) -> list[str]:
+    """Text of each lyric line the words refer to (from the lyrics when they match)."""
+    count = max(w.line for w in words) + 1
+    if lyrics is not None and len(lyrics.lines) == count:
+        return lyrics.line_texts
+    return [" ".join(w.text for w in words if w.line == i) for i in range(count)]
+
+
+def lay_out(words: list[Word], options: ReelOptions) -> tuple[CaptionPainter, list[Page], list[CaptionState]]:
+    """The painter for these words' script, their caption pages and distinct states."""
+    painter = CaptionPainter(options, " ".join(w.text for w in words))
+    pages = caption_pages(words, options.style, painter.max_width, painter.measure, painter.max_rows)
+    return painter, pages, caption_states(pages, options.style)
+
+
+def draw_states(painter: CaptionPainter, states: list[CaptionState], duration: float, folder: Path,
+                report: StageProgress) -> list[tuple[Path, float]]:
+    """One PNG per state plus a blank; returns the playlist covering 0..duration."""
+    blank = folder / "blank.png"
+    painter.blank().save(blank, compress_level=1)
+    segments: list[tuple[Path, float]] = []
+    t = 0.0
+    for n, state in enumerate(states):
+        start, end = max(state.start, t), min(state.end, duration)
+        if end <= start:
+            continue
+        if start > t:
+            segments.append((blank, start - t))
+        png = folder / f"state{n:05d}.png"
+        painter.draw(state).save(png, compress_level=1)
+        segments.append((png, end - start))
+        t = end
+        report("drawing", (n + 1) / len(states))
+    if duration > t or not segments:
+        segments.append((blank, max(duration - t, 0.001)))
+    return segments
+
+
+def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
+              options: Optional[ReelOptions] = None, words: Optional[list[Word]] = None,
+              progress: Progress = no_progress, cancel: Optional[threading.Event] = None) -> ReelResult:
+    """Render the reel into out_dir (files named as in OUTPUT_NAMES); see the module docstring."""
+    options = options or ReelOptions()
+    report = StageProgress(progress, cancel)
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ReelError(f"output folder does not exist: {out_dir}")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    report("checking", 0.0)
+    image = load_image(image_path)
+    pcm = decode_audio(audio_path)
+    duration = pcm.size / ALIGN_SAMPLE_RATE
+    lyrics = parse_lyrics(lyrics_text) if lyrics_text is not None and words is None else None
+    if lyrics_text is not None and words is not None and lyrics_text.strip():
+        lyrics = parse_lyrics(lyrics_text)
+    lap("checking")
+
+    transcribed = False
+    if words is None:
+        alignment = align(Path(audio_path), pcm, lyrics, options.aligner, lambda s, f: report("aligning", f))
+        words, transcribed = alignment.words, alignment.transcribed
+        if not words:
+            raise ReelError("no words were heard in the audio")
+    words = fit_words(words, duration)
+    lap("aligning")
+
+    report("layout", 0.0)
+    painter, pages, states = lay_out(words, options)
+    lap("layout")
+
+    work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
+    try:
+        bg_png = work / "background.png"
+        background(image, options).save(bg_png, compress_level=1)
+        segments = draw_states(painter, states, duration, work, report)
+        playlist = work / "captions.ffconcat"
+        write_playlist(playlist, segments)
+        lap("drawing")
+        paths = {kind: out_dir / name for kind, name in OUTPUT_NAMES.items()}
+        encoder = encode(bg_png, playlist, Path(audio_path), paths["video"], options=options,
+                         band_top=painter.band_top, duration=duration,
+                         progress=lambda s, f: report("encoding", f), cancel=cancel)
+        lap("encoding")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    write_outputs(pages, words, options, painter, paths, line_texts(words, lyrics), transcribed)
+    progress("done", 1.0)
+    timings["encoder"] = encoder
+    return ReelResult(video=paths["video"], srt=paths["srt"], ass=paths["ass"], vtt=paths["vtt"],
+                      words_json=paths["words"], duration=duration, words=words,
+                      transcribed=transcribed, timings=timings)
+
+
+def write_outputs(pages: list[Page], words: list[Word], options: ReelOptions, painter: CaptionPainter,
+                  paths: dict[str, Path], lines: list[str], transcribed: bool) -> None:
+    """Subtitle files and the words file beside the video."""
+    subs = subtitle_file(pages, options, font_name=painter.font.getname()[0], font_size=painter.size,
+                         outline=painter.outline,
+                         margin_v=options.height - painter.band_top - painter.band_height)
+    write_subtitles(subs, pages, paths["srt"], paths["vtt"], paths["ass"])
+    paths["words"].write_text(words_to_json(words, lines, transcribed=transcribed), encoding="utf-8")
