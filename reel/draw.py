@@ -11,7 +11,7 @@ from typing import Optional
 
 from PIL import Image, ImageColor, ImageDraw
 
-from reel.captions import CaptionState
+from reel.captions import CaptionState, Page
 from reel.errors import ReelError
 from reel.fonts import font_path, is_rtl, load_font
 from reel.model import ReelOptions
@@ -53,6 +53,7 @@ class CaptionPainter:
         self.pad = self.outline + round(self.size * 0.15)
         self.band_height = self.max_rows * self.row_height + 2 * self.pad
         self.band_top = self._band_top(width, height)
+        self._last: Optional[tuple] = None  # (page, active, band, places) of the last draw
 
     def _band_top(self, width: int, height: int) -> int:
         portrait = height / width > 1.5
@@ -77,24 +78,38 @@ class CaptionPainter:
             return self.text_rgba
         return self.highlight_rgba if index == active else self.upcoming_rgba
 
-    def draw(self, state: CaptionState) -> Image.Image:
-        """The band with the state's page drawn, its active word highlighted."""
-        band = self.blank()
-        draw = ImageDraw.Draw(band)
-        words = state.page.words
-        rows = state.page.rows
+    def _layout(self, page: Page) -> list[tuple[float, float]]:
+        """(x, baseline) of every word of the page, rows centred, right-to-left aware."""
         space = self.measure(" ")
-        block = len(rows) * self.row_height
-        free = self.band_height - 2 * self.pad - block
+        free = self.band_height - 2 * self.pad - len(page.rows) * self.row_height
         offset = {"top": 0, "middle": free // 2, "bottom": free}[self.options.position]
-        for r, row in enumerate(rows):
-            widths = [self.measure(words[i].text) for i in row]
-            x = (self.options.width - (sum(widths) + space * (len(row) - 1))) / 2
+        places: dict[int, tuple[float, float]] = {}
+        for r, row in enumerate(page.rows):
+            widths = {i: self.measure(page.words[i].text) for i in row}
+            x = (self.options.width - (sum(widths.values()) + space * (len(row) - 1))) / 2
             baseline = self.pad + offset + r * self.row_height + self.ascent
-            order = list(zip(row, widths))
-            for i, w in (reversed(order) if self.rtl else order):
-                draw.text((x, baseline), words[i].text, font=self.font, anchor="ls",
-                          fill=self._colour(i, state.active), stroke_width=self.outline,
-                          stroke_fill=self.outline_rgba)
-                x += w + space
-        return band
+            for i in (reversed(row) if self.rtl else row):
+                places[i] = (x, baseline)
+                x += widths[i] + space
+        return [places[i] for i in range(len(page.words))]
+
+    def draw(self, state: CaptionState) -> Image.Image:
+        """The band with the state's page drawn, its active word highlighted.
+
+        Consecutive states of one page differ only in the words between the previous and
+        the new active word, so only those are redrawn over a copy of the last band.
+        """
+        page, active = state.page, state.active
+        last = self._last
+        if last and last[0] is page and None not in (last[1], active) and active >= last[1]:
+            band, redraw = last[2].copy(), range(last[1], active + 1)
+        else:
+            band, redraw = self.blank(), range(len(page.words))
+        places = self._layout(page) if not last or last[0] is not page else last[3]
+        draw = ImageDraw.Draw(band)
+        for i in redraw:
+            draw.text(places[i], page.words[i].text, font=self.font, anchor="ls",
+                      fill=self._colour(i, active), stroke_width=self.outline,
+                      stroke_fill=self.outline_rgba)
+        self._last = (page, active, band, places)
+        return band.copy()

@@ -72,7 +72,8 @@ def write_playlist(path: Path, segments: list[tuple[Path, float]]) -> None:
 def _video_codec_args(encoder: str) -> list[str]:
     if encoder == "h264_nvenc":
         return ["-c:v", "h264_nvenc", "-preset", "p4", "-tune", "hq", "-rc", "vbr", "-cq", "23", "-b:v", "0"]
-    return ["-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "21"]
+    # superfast halves the encode time of veryfast on a still picture for ~25 % more bytes.
+    return ["-c:v", "libx264", "-preset", "superfast", "-tune", "stillimage", "-crf", "21"]
 
 
 def ffmpeg_command(background_png: Path, playlist: Path, audio: Path, out: Path, *, options: ReelOptions,
