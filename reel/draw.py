@@ -53,7 +53,8 @@ class CaptionPainter:
         self.pad = self.outline + round(self.size * 0.15)
         self.band_height = self.max_rows * self.row_height + 2 * self.pad
         self.band_top = self._band_top(width, height)
-        self._last: Optional[tuple] = None  # (page, active, band, places) of the last draw
+        self._sprites: dict[tuple, tuple[Image.Image, int, int]] = {}
+        self._places: tuple[Optional[Page], list] = (None, [])  # word positions of the last page
 
     def _band_top(self, width: int, height: int) -> int:
         portrait = height / width > 1.5
@@ -93,23 +94,28 @@ class CaptionPainter:
                 x += widths[i] + space
         return [places[i] for i in range(len(page.words))]
 
+    def _sprite(self, text: str, colour: tuple[int, int, int, int]) -> tuple[Image.Image, int, int]:
+        """The word drawn alone, and its offset from the pen position (cached)."""
+        key = (text, colour)
+        if key not in self._sprites:
+            left, top, right, bottom = self.font.getbbox(text, anchor="ls", stroke_width=self.outline)
+            sprite = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+            ImageDraw.Draw(sprite).text((-left, -top), text, font=self.font, anchor="ls", fill=colour,
+                                        stroke_width=self.outline, stroke_fill=self.outline_rgba)
+            self._sprites[key] = (sprite, left, top)
+        return self._sprites[key]
+
     def draw(self, state: CaptionState) -> Image.Image:
         """The band with the state's page drawn, its active word highlighted.
 
-        Consecutive states of one page differ only in the words between the previous and
-        the new active word, so only those are redrawn over a copy of the last band.
+        Each word is rasterised once per colour and then only composited, so the many
+        states of a page cost a few blits each.
         """
-        page, active = state.page, state.active
-        last = self._last
-        if last and last[0] is page and None not in (last[1], active) and active >= last[1]:
-            band, redraw = last[2].copy(), range(last[1], active + 1)
-        else:
-            band, redraw = self.blank(), range(len(page.words))
-        places = self._layout(page) if not last or last[0] is not page else last[3]
-        draw = ImageDraw.Draw(band)
-        for i in redraw:
-            draw.text(places[i], page.words[i].text, font=self.font, anchor="ls",
-                      fill=self._colour(i, active), stroke_width=self.outline,
-                      stroke_fill=self.outline_rgba)
-        self._last = (page, active, band, places)
-        return band.copy()
+        page = state.page
+        if page is not self._places[0]:
+            self._places = (page, self._layout(page))
+        band = self.blank()
+        for i, (x, baseline) in enumerate(self._places[1]):
+            sprite, left, top = self._sprite(page.words[i].text, self._colour(i, state.active))
+            band.alpha_composite(sprite, (round(x) + left, round(baseline) + top))
+        return band

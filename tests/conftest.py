@@ -46,10 +46,10 @@ def song() -> dict:
     folder = CACHE / "song"
     if not (folder / "truth.json").is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "lyrics.txt").write_text(
-            "[Verse 1]\nHello bright morning,\nwe sing along.\n\nSilver rivers\nrun all night long.\n",
-            encoding="utf-8")
-        subprocess.run([sys.executable, str(CORPUS / "make_case.py"), "--lyrics", str(folder / "lyrics.txt"),
+        sung = "Hello bright morning,\nwe sing along.\n\nSilver rivers\nrun all night long.\n"
+        (folder / "sung.txt").write_text(sung, encoding="utf-8")
+        (folder / "lyrics.txt").write_text("[Verse 1]\n" + sung, encoding="utf-8")  # as a user pastes it
+        subprocess.run([sys.executable, str(CORPUS / "make_case.py"), "--lyrics", str(folder / "sung.txt"),
                         "--out", str(folder / "case"), "--voice", "en-us", "--rate", "150", "--seed", "7",
                         "--lead-in", "1.0", "--stanza-gap", "2.5,2.5", "--tail", "1.0"],
                        check=True, capture_output=True)
@@ -69,3 +69,22 @@ def ffprobe(path: Path) -> dict:
     out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
                           "-show_format", str(path)], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+def frame_at(video: Path, seconds: float):
+    """The decoded RGB frame shown at `seconds`, as a numpy array (height, width, 3)."""
+    import imageio_ffmpeg
+    import numpy as np
+    info = ffprobe(video)["streams"][0]
+    width, height = int(info["width"]), int(info["height"])
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(video),
+                          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+
+
+def truth_words_file(song: dict, folder: Path) -> Path:
+    """The song's exact word times as a `--words` file."""
+    path = folder / "words.json"
+    path.write_text(json.dumps({"words": song["truth"]["words"]}), encoding="utf-8")
+    return path

@@ -1,0 +1,72 @@
+"""Caption pages and states: wrapping with real font metrics, timing rules."""
+from reel.captions import HOLD_SECONDS, caption_pages, caption_states, state_at
+from reel.draw import CaptionPainter
+from reel.model import ReelOptions, Word
+
+
+def _words(lines: list[str], step: float = 0.4, line_gap: float = 0.5) -> list[Word]:
+    words, t = [], 1.0
+    for n, line in enumerate(lines):
+        for token in line.split():
+            words.append(Word(token, t, t + step * 0.8, n))
+            t += step
+        t += line_gap
+    return words
+
+
+LONG = "every window tells a story tonight and the morning never comes for the lonely city heart"
+
+
+def test_pages_fit_two_rows_and_never_cross_lines():
+    painter = CaptionPainter(ReelOptions(), LONG)
+    words = _words([LONG, "short line"])
+    pages = caption_pages(words, "karaoke", painter.max_width, painter.measure)
+    assert len(pages) >= 3
+    for page in pages:
+        assert 1 <= len(page.rows) <= 2
+        assert len({w.line for w in page.words}) == 1
+        for row in page.rows:
+            assert painter.measure(" ".join(page.words[i].text for i in row)) <= painter.max_width
+    assert [w for p in pages for w in p.words] == words
+
+
+def test_page_timing_holds_then_clears_in_gaps():
+    painter = CaptionPainter(ReelOptions(), "a")
+    words = _words(["one two", "three four"], line_gap=0.2) + [Word("late", 30.0, 30.5, 2)]
+    pages = caption_pages(words, "lines", painter.max_width, painter.measure)
+    assert pages[0].end == words[2].start  # next page starts: hand over
+    assert pages[1].end == words[3].end + HOLD_SECONDS  # long gap: held, then cleared
+    states = caption_states(pages, "lines")
+    assert state_at(states, 20.0) is None
+    assert state_at(states, 30.2).page is pages[2]
+
+
+def test_karaoke_states_follow_each_word():
+    painter = CaptionPainter(ReelOptions(), "a")
+    words = _words(["one two three"])
+    states = caption_states(caption_pages(words, "karaoke", painter.max_width, painter.measure), "karaoke")
+    assert [s.active for s in states] == [0, 1, 2]
+    assert [s.start for s in states] == [w.start for w in words]
+
+
+def test_pop_pages_are_short():
+    painter = CaptionPainter(ReelOptions(style="pop"), LONG)
+    pages = caption_pages(_words([LONG]), "pop", painter.max_width, painter.measure)
+    assert all(len(p.words) <= 3 for p in pages)
+
+
+def test_caption_band_stays_in_the_safe_area():
+    for position in ("top", "middle", "bottom"):
+        painter = CaptionPainter(ReelOptions(position=position), "a")
+        assert painter.band_top >= 0.14 * 1920
+        assert painter.band_top + painter.band_height <= 0.80 * 1920
+
+
+def test_drawing_reuses_words_without_changing_pictures():
+    painter = CaptionPainter(ReelOptions(), "one two three")
+    states = caption_states(caption_pages(_words(["one two three"]), "karaoke", painter.max_width,
+                                          painter.measure), "karaoke")
+    cached = [painter.draw(s).tobytes() for s in states]
+    fresh = [CaptionPainter(ReelOptions(), "one two three").draw(s).tobytes() for s in states]
+    assert len(set(cached)) == 3
+    assert cached == fresh

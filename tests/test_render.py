@@ -1,0 +1,116 @@
+"""End-to-end renders: decode the MP4 and look at its streams and pixels."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pysubs2
+import pytest
+
+from conftest import ffprobe, frame_at, truth_words_file
+from reel.draw import CaptionPainter
+from reel.model import ReelOptions, Word
+from reel.pipeline import make_reel
+
+YELLOW = np.array([255, 210, 63])  # the default highlight colour
+
+
+def _band(frame: np.ndarray, options: ReelOptions) -> np.ndarray:
+    painter = CaptionPainter(options, "a")
+    return frame[painter.band_top:painter.band_top + painter.band_height]
+
+
+def _highlight_pixels(region: np.ndarray) -> np.ndarray:
+    """Boolean mask of pixels close to the highlight colour."""
+    return np.abs(region.astype(int) - YELLOW).max(axis=2) < 45
+
+
+def _outline_pixels(region: np.ndarray) -> int:
+    return int((region.max(axis=2) < 40).sum())
+
+
+@pytest.fixture(scope="module")
+def karaoke(song, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("karaoke")
+    out = folder / "reel.mp4"
+    proc = subprocess.run([sys.executable, "-m", "reel", "render", "--image", str(song["image"]),
+                           "--audio", str(song["audio"]), "--lyrics", str(song["lyrics_path"]),
+                           "--words", str(truth_words_file(song, folder)), "--out", str(out),
+                           "--srt", str(folder / "s.srt"), "--ass", str(folder / "s.ass"),
+                           "--vtt", str(folder / "s.vtt"), "--save-words", str(folder / "w.json")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "encoding" in proc.stderr and "100%" in proc.stderr
+    return folder
+
+
+def test_mp4_streams(karaoke, song):
+    info = ffprobe(karaoke / "reel.mp4")
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert (video["codec_name"], video["width"], video["height"]) == ("h264", 1080, 1920)
+    assert video["pix_fmt"] == "yuv420p" and video["r_frame_rate"] == "30/1"
+    assert audio["codec_name"] == "aac"
+    source = float(ffprobe(song["wav"])["format"]["duration"])
+    assert abs(float(info["format"]["duration"]) - source) <= 0.1
+    head = (karaoke / "reel.mp4").read_bytes()[:200_000]
+    assert 0 <= head.find(b"moov") < head.find(b"mdat")  # +faststart
+
+
+def test_sung_word_is_highlighted(karaoke, song):
+    options = ReelOptions()
+    words = song["truth"]["words"]
+    centres = []
+    for word in words[:3]:
+        band = _band(frame_at(karaoke / "reel.mp4", (word["start"] + word["end"]) / 2), options)
+        mask = _highlight_pixels(band)
+        assert mask.sum() > 300, f"no highlighted word on screen while '{word['text']}' is sung"
+        centres.append(np.nonzero(mask)[1].mean())
+    assert centres[0] < centres[1] < centres[2]  # the highlight moves along the row
+
+
+def test_nothing_on_screen_in_instrumental_gap(karaoke, song):
+    words = song["truth"]["words"]
+    gap = max(zip(words, words[1:]), key=lambda pair: pair[1]["start"] - pair[0]["end"])
+    assert gap[1]["start"] - gap[0]["end"] > 2.0
+    quiet = frame_at(karaoke / "reel.mp4", gap[1]["start"] - 0.4)
+    busy = frame_at(karaoke / "reel.mp4", gap[0]["end"] - 0.05)
+    assert _outline_pixels(_band(quiet, ReelOptions())) < 20
+    assert _outline_pixels(_band(busy, ReelOptions())) > 1000
+
+
+def test_subtitle_files_parse_back(karaoke, song):
+    srt = pysubs2.load(str(karaoke / "s.srt"))
+    ass = pysubs2.load(str(karaoke / "s.ass"))
+    vtt = pysubs2.load(str(karaoke / "s.vtt"))
+    assert len(srt) == len(vtt) == len(ass) >= 2
+    first = song["truth"]["words"][0]
+    assert abs(srt[0].start / 1000 - first["start"]) < 0.01
+    assert srt[0].plaintext.split()[0] == first["text"]
+    assert ass[0].text.count("\\k") == len(ass[0].plaintext.split())
+    words = json.loads((karaoke / "w.json").read_text())["words"]
+    assert [w["text"] for w in words] == [w["text"] for w in song["truth"]["words"]]
+
+
+@pytest.mark.parametrize("style, size", [("lines", "1920x1080"), ("pop", "1080x1080")])
+def test_other_styles_and_sizes(song, tmp_path, style, size):
+    words = [Word(w["text"], w["start"], w["end"], w["line"]) for w in song["truth"]["words"]]
+    options = ReelOptions(style=style, size=size, zoom=True)
+    result = make_reel(song["image"], song["audio"], song["lyrics"], tmp_path, options, words=words)
+    video = ffprobe(result.video)["streams"][0]
+    assert f"{video['width']}x{video['height']}" == size
+    word = words[1]
+    frame = frame_at(result.video, (word.start + word.end) / 2)
+    assert _outline_pixels(_band(frame, options)) > 500
+    first, last = frame_at(result.video, 0.1), frame_at(result.video, result.duration - 0.1)
+    top = slice(0, CaptionPainter(options, "a").band_top)
+    assert np.abs(first[top].astype(int) - last[top].astype(int)).mean() > 1.0  # the zoom moves the image
+
+
+def test_devanagari_lyrics_render(song, tmp_path):
+    hindi = ["दिल", "की", "बात", "सुनो", "आज", "रात"]
+    words = [Word(text, 1.0 + 0.5 * i, 1.4 + 0.5 * i, 0) for i, text in enumerate(hindi)]
+    result = make_reel(song["image"], song["audio"], " ".join(hindi), tmp_path, ReelOptions(), words=words)
+    band = _band(frame_at(result.video, 1.7), ReelOptions())
+    assert _highlight_pixels(band).sum() > 200
+    assert "दिल" in result.srt.read_text(encoding="utf-8")
