@@ -1,0 +1,439 @@
+"""reel's web page and API: one still image + one song + its lyrics -> a captioned reel.
+
+The page previews the word timings in seconds (a still frame, an editable word table,
+the SRT, and a player that animates the captions in the browser over the song), then
+queues the render as a job and follows its progress to the finished video. The same
+work is offered as named API endpoints (gradio_client) and as MCP tools.
+
+Renders never run in a Gradio worker: they are jobs (`workers.jobs`), run by the queue
+consumer that `python app.py` starts in the background, so a long encode never blocks
+the page. Timing the words (seconds of CPU) runs here, at most two at a time.
+
+    python app.py        # serves on GRADIO_SERVER_PORT (default 7860)
+Environment: REEL_AUTH=user:pass (optional login), REEL_DATA_DIR, REEL_QUEUE_URL, ...
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+from typing import Optional
+
+import gradio as gr
+
+from reel.errors import ReelError
+from reel.model import POSITIONS, STYLES, ReelOptions, Word
+from reel.pipeline import align_only, validate_inputs
+from reel.preview import preview_frame
+from webui import player, timings
+from webui.progress import PROGRESS_CSS, TERMINAL, progress_html
+from workers import jobs
+
+log = logging.getLogger("reel.app")
+
+EXAMPLES = Path(__file__).resolve().parent / "assets" / "examples"
+SIZES = [("9:16 vertical", "1080x1920"), ("1:1 square", "1080x1080"), ("16:9 wide", "1920x1080")]
+JOB_STATES = ["all", "pending", "processing", "completed", "failed", "cancelled"]
+JOB_COLUMNS = ["id", "state", "progress", "stage", "created (UTC)", "length (s)", "error"]
+MAX_FILE_SIZE = "100mb"
+POLL_SECONDS = 1.0
+SYNC_WAIT_SECONDS = float(os.environ.get("REEL_JOB_TIMEOUT", "600")) + 120
+ALIGN_CONCURRENCY = 2   # word timing is CPU-bound: at most this many at once
+SYNC_CONCURRENCY = 4    # create_video_sync callers waiting for their job
+
+
+def user_errors(fn):
+    """Turn ReelError into a message in the page / API error; never show a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ReelError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception:
+            log.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error("Something went wrong on the server (the error was logged). "
+                           "Please try again.", print_exception=False) from None
+    return wrapper
+
+
+def need(value, what: str):
+    """The value, or a ReelError asking for it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ReelError(f"please add {what}")
+    return value
+
+
+def page_options(style: str, size: str, font_size: float, text_color: str, highlight_color: str,
+                 outline_color: str, position: str) -> ReelOptions:
+    """The render options chosen with the page's controls (font size 0 = automatic)."""
+    return ReelOptions(style=style, size=size, font_size=int(font_size or 0), text_color=text_color,
+                       highlight_color=highlight_color, outline_color=outline_color, position=position)
+
+
+def sung_lyrics(lyrics: Optional[str], transcribe: bool) -> Optional[str]:
+    """The lyrics to align, or None to transcribe the song instead."""
+    return None if transcribe else (lyrics or "")
+
+
+def has_rows(rows) -> bool:
+    """True when the word table holds at least one word."""
+    return any(row and str(row[0] or "").strip() for row in (rows or []))
+
+
+# ---------------------------------------------------------------- page handlers
+
+def preview_views(image: str, audio: str, words: list[Word], options: ReelOptions) -> tuple:
+    """Still frame, SRT text and in-browser player for these timings."""
+    frame = preview_frame(image, words, options)
+    return frame, timings.srt_text(words, options), player.player_html(image, audio, words, options)
+
+
+@user_errors
+def preview_subtitles(image, audio, lyrics, transcribe, *controls):
+    """Time the lyrics (seconds) and show the still frame, the word table, the SRT and the player."""
+    need(image, "an image")
+    need(audio, "a song")
+    options = page_options(*controls)
+    text = sung_lyrics(lyrics, transcribe)
+    validate_inputs(image, audio, text)
+    alignment = align_only(audio, text, options.aligner)
+    if not alignment.words:
+        raise ReelError("no words were heard in the song")
+    if alignment.transcribed:
+        gr.Info("No lyrics given: the words were transcribed and may be wrong. Fix them in the table.")
+    frame, srt, html = preview_views(image, audio, alignment.words, options)
+    return frame, timings.words_to_rows(alignment.words), srt, html
+
+
+@user_errors
+def refresh_preview(image, audio, rows, *controls):
+    """Redraw the still, SRT and player after a table edit or a style change."""
+    if not (image and audio and has_rows(rows)):
+        return gr.skip(), gr.skip(), gr.skip()
+    return preview_views(image, audio, timings.rows_to_words(rows), page_options(*controls))
+
+
+def clear_preview():
+    """New song or lyrics: the old timings no longer apply."""
+    return None, [], "", player.EMPTY
+
+
+@user_errors
+def start_job(image, audio, lyrics, transcribe, rows, *controls):
+    """Queue the render (with the table's timings when there are any) and start following it."""
+    options = page_options(*controls)
+    words = [w.to_dict() for w in timings.rows_to_words(rows)] if has_rows(rows) else None
+    job = jobs.create_job(need(image, "an image"), need(audio, "a song"), sung_lyrics(lyrics, transcribe),
+                          options.to_dict(), words=words)
+    return job["id"], progress_html(job), gr.Timer(active=True), *finished_views(None)
+
+
+def finished_views(job_id: Optional[str]) -> tuple:
+    """Video and the three download buttons: filled for a finished job, else hidden."""
+    if job_id is None:
+        return (gr.Video(value=None, visible=False),
+                *(gr.DownloadButton(value=None, visible=False) for _ in range(3)))
+    return (gr.Video(value=str(jobs.job_output(job_id, "video")), visible=True),
+            *(gr.DownloadButton(value=str(jobs.job_output(job_id, kind)), visible=True)
+              for kind in ("video", "srt", "ass")))
+
+
+def follow_job(job_id: Optional[str]):
+    """One poll of the followed job: the bar, and the video once it is done."""
+    if not job_id:
+        return progress_html(None), gr.Timer(active=False), *(gr.skip(),) * 4
+    try:
+        job = jobs.get_job(job_id)
+    except ReelError as exc:
+        return progress_html({"state": "failed", "error": str(exc)}), gr.Timer(active=False), *finished_views(None)
+    if job["state"] not in TERMINAL:
+        return progress_html(job), gr.skip(), *(gr.skip(),) * 4
+    done = job["state"] == "completed"
+    return progress_html(job), gr.Timer(active=False), *finished_views(job_id if done else None)
+
+
+def job_rows(state: str) -> list[list]:
+    """The jobs table, newest first."""
+    found = jobs.list_jobs(None if state in (None, "", "all") else state, limit=200)
+    return [[j["id"], j["state"], j.get("progress", 0), j.get("stage") or "",
+             (j.get("created_at") or "")[:19].replace("T", " "),
+             round(j["duration"], 1) if j.get("duration") else "", j.get("error") or ""] for j in found]
+
+
+def pick_job(evt: gr.SelectData) -> str:
+    """The id of the clicked row."""
+    return evt.row_value[0]
+
+
+@user_errors
+def open_job(job_id):
+    """Follow the chosen job on the first tab."""
+    job = jobs.get_job(need(job_id, "a job (click a row)"))
+    return job["id"], gr.Tabs(selected="make"), gr.Timer(active=True), progress_html(job)
+
+
+@user_errors
+def remove_job(job_id, state):
+    """Delete the chosen job (cancelling it if it runs) and refresh the list."""
+    jobs.delete_job(need(job_id, "a job (click a row)"))
+    gr.Info("Job deleted.")
+    return "", job_rows(state)
+
+
+# ---------------------------------------------------------------- API endpoints
+
+@user_errors
+def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
+                 words: Optional[list] = None) -> dict:
+    """Queue a reel (a vertical video whose captions follow the voice word by word); returns the job.
+
+    Args:
+        image: the picture (JPEG, PNG, WebP, ...), shown for the whole song.
+        audio: the song (MP3, WAV, M4A, FLAC, OGG, ...).
+        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+        options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style karaoke|pop|lines,
+            size 1080x1920|1080x1080|1920x1080, font_size, text_color, highlight_color, outline_color,
+            position top|middle|bottom, zoom.
+        words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
+    Returns:
+        The job: id, state (pending|processing|completed|failed|cancelled), progress, stage, error.
+        Poll get_job with the id, then call download_video.
+    """
+    return jobs.create_job(need(image, "an image"), need(audio, "a song"), (lyrics or "").strip() or None,
+                           options or {}, words=words or None)
+
+
+@user_errors
+def get_job(job_id: str) -> dict:
+    """The job's state, progress (0-100), stage, error and times.
+
+    Args:
+        job_id: the id returned by create_video.
+    """
+    return jobs.get_job(need(job_id, "a job id"))
+
+
+@user_errors
+def download_video(job_id: str) -> str:
+    """The finished MP4 of a completed job.
+
+    Args:
+        job_id: the id returned by create_video.
+    """
+    return str(jobs.job_output(need(job_id, "a job id"), "video"))
+
+
+@user_errors
+def delete_job(job_id: str) -> dict:
+    """Delete a job and its files (a pending or running job is cancelled first).
+
+    Args:
+        job_id: the id returned by create_video.
+    """
+    return {"id": job_id, "deleted": jobs.delete_job(need(job_id, "a job id"))}
+
+
+@user_errors
+def list_jobs(state: str = "", limit: float = 50) -> list:
+    """Jobs, newest first.
+
+    Args:
+        state: only jobs in this state (pending, processing, completed, failed, cancelled); empty for all.
+        limit: at most this many jobs.
+    """
+    return jobs.list_jobs((state or "").strip() or None, limit=int(limit or 50))
+
+
+@user_errors
+def health() -> dict:
+    """Whether the service can take work: database, queue, live workers, free disk, jobs per state."""
+    return jobs.health()
+
+
+@user_errors
+def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
+                      words: Optional[list] = None) -> str:
+    """Make a reel and wait for it; returns the MP4 (for short songs; use create_video for long ones).
+
+    Args:
+        image: the picture shown for the whole song.
+        audio: the song.
+        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+        options: render options as for create_video.
+        words: optional word timings from align_lyrics.
+    """
+    job = create_video(image, audio, lyrics, options, words)
+    job = jobs.wait_for_job(job["id"], timeout=SYNC_WAIT_SECONDS)
+    if job["state"] == "failed":
+        raise ReelError(f"the video could not be made: {job.get('error') or 'unknown error'}")
+    if job["state"] != "completed":
+        raise ReelError(f"the job is {job['state']}; follow it with get_job('{job['id']}')")
+    return str(jobs.job_output(job["id"], "video"))
+
+
+@user_errors
+def align_lyrics(audio: str, lyrics: str) -> dict:
+    """Time every lyric word in the song (no video); edit the times and pass them to create_video.
+
+    Args:
+        audio: the song.
+        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+    Returns:
+        {"words": [{"text", "start", "end", "line", "confidence"}, ...], "transcribed": bool}
+    """
+    alignment = align_only(need(audio, "a song"), (lyrics or "").strip() or None)
+    return {"words": [w.to_dict() for w in alignment.words], "transcribed": alignment.transcribed}
+
+
+# ---------------------------------------------------------------- the page
+
+def example_row() -> list:
+    """The bundled example: a generated sunset, a short sung song and its lyrics."""
+    return [str(EXAMPLES / "sunset.jpg"), str(EXAMPLES / "song.mp3"),
+            (EXAMPLES / "lyrics.txt").read_text(encoding="utf-8")]
+
+
+def style_controls() -> list:
+    """The caption look controls, in page_options' argument order."""
+    with gr.Accordion("Caption style", open=True):
+        with gr.Row():
+            style = gr.Dropdown(list(STYLES), value="karaoke", label="Style",
+                                info="karaoke: the line, the sung word lit · pop: a few big words · lines: whole lines")
+            size = gr.Radio(SIZES, value="1080x1920", label="Output size")
+        font_size = gr.Slider(0, 200, value=0, step=2, label="Font size (px; 0 = automatic)")
+        with gr.Row():
+            text_color = gr.ColorPicker("#FFFFFF", label="Text")
+            highlight_color = gr.ColorPicker("#FFD23F", label="Sung word")
+            outline_color = gr.ColorPicker("#000000", label="Outline")
+        position = gr.Radio(list(POSITIONS), value="bottom", label="Position")
+    return [style, size, font_size, text_color, highlight_color, outline_color, position]
+
+
+def build() -> gr.Blocks:
+    """The page and the API endpoints (one Blocks)."""
+    private = {"api_visibility": "private"}
+    with gr.Blocks(title="reel: lyrics video maker") as demo:
+        gr.Markdown("# reel\nOne picture + one song + its lyrics → a vertical video whose captions "
+                    "follow the voice word by word.")
+        job_id = gr.State(None)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Make a reel", id="make"):
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        image = gr.Image(type="filepath", label="Picture", height=260, elem_id="reel-image")
+                        audio = gr.Audio(type="filepath", label="Song", sources=["upload"], elem_id="reel-audio")
+                        lyrics = gr.Textbox(label="Lyrics", lines=8, elem_id="reel-lyrics",
+                                            placeholder="Paste the lyrics, one sung line per line.\n"
+                                                        "[Chorus] and similar tags are skipped.")
+                        transcribe = gr.Checkbox(False, label="No lyrics: transcribe the song "
+                                                              "(the words are a machine guess)")
+                        controls = style_controls()
+                        with gr.Row():
+                            preview_btn = gr.Button("Preview subtitles", elem_id="reel-preview-btn")
+                            create_btn = gr.Button("Create video", variant="primary", elem_id="reel-create-btn")
+                        gr.Examples([example_row()], inputs=[image, audio, lyrics], label="Try the example")
+                    with gr.Column(scale=1):
+                        gr.Markdown("### Subtitle preview\nPlay it to hear and see the sync; fix a word's "
+                                    "time in the table and play again. The video uses the table's timings.")
+                        player_view = gr.HTML(player.EMPTY, css_template=player.PLAYER_CSS,
+                                              js_on_load=player.PLAYER_JS, elem_id="reel-player")
+                        words_table = gr.Dataframe(
+                            headers=timings.HEADERS, datatype=timings.DATATYPES, type="array",
+                            static_columns=timings.STATIC_COLUMNS, interactive=True, label="Word timings (s)",
+                            max_height=320, elem_id="reel-words")
+                        with gr.Accordion("Still frame and SRT", open=False):
+                            still = gr.Image(label="Still frame", interactive=False, height=360)
+                            srt = gr.Textbox(label="SRT", lines=8, max_lines=20, buttons=["copy"])
+                        gr.Markdown("### Your video")
+                        progress = gr.HTML(progress_html(None), css_template=PROGRESS_CSS, js_on_load=None,
+                                           elem_id="reel-progress")
+                        video = gr.Video(label="Reel", visible=False, height=560, elem_id="reel-video")
+                        with gr.Row():
+                            downloads = [gr.DownloadButton(label, visible=False, elem_id=f"reel-download-{kind}")
+                                         for label, kind in (("MP4", "mp4"), ("SRT", "srt"), ("ASS", "ass"))]
+            with gr.Tab("Jobs", id="jobs"):
+                with gr.Row():
+                    state_filter = gr.Dropdown(JOB_STATES, value="all", label="State", scale=1)
+                    refresh_btn = gr.Button("Refresh", scale=0)
+                jobs_table = gr.Dataframe(headers=JOB_COLUMNS, type="array", interactive=False,
+                                          label="Jobs (click a row to choose it)")
+                with gr.Row():
+                    chosen = gr.Textbox(label="Chosen job", interactive=False, scale=3)
+                    open_btn = gr.Button("Open", scale=1)
+                    delete_btn = gr.Button("Delete", variant="stop", scale=1)
+        timer = gr.Timer(POLL_SECONDS, active=False)
+
+        finished = [video, *downloads]
+        preview_outputs = [still, srt, player_view]
+        preview_btn.click(preview_subtitles, [image, audio, lyrics, transcribe, *controls],
+                          [still, words_table, srt, player_view], concurrency_id="align",
+                          concurrency_limit=ALIGN_CONCURRENCY, **private)
+        for control in controls:
+            control.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
+        words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
+        image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
+        for changed in (audio, lyrics, transcribe):
+            changed.change(clear_preview, None, [still, words_table, srt, player_view], **private)
+        create_btn.click(start_job, [image, audio, lyrics, transcribe, words_table, *controls],
+                         [job_id, progress, timer, *finished], **private)
+        timer.tick(follow_job, job_id, [progress, timer, *finished], show_progress="hidden", **private)
+
+        gr.on([refresh_btn.click, state_filter.change, tabs.select], job_rows, state_filter, jobs_table, **private)
+        jobs_table.select(pick_job, None, chosen, **private)
+        open_btn.click(open_job, chosen, [job_id, tabs, timer, progress], **private).then(
+            follow_job, job_id, [progress, timer, *finished], **private)
+        delete_btn.click(remove_job, [chosen, state_filter], [chosen, jobs_table], **private)
+
+        api_endpoints()
+    return demo
+
+
+def api_endpoints() -> None:
+    """The named API (and MCP tools): hidden components, no page triggers."""
+    with gr.Column(visible=False):
+        image = gr.File(label="image")
+        audio = gr.File(label="audio")
+        lyrics = gr.Textbox(label="lyrics")
+        options = gr.JSON(value={}, label="options")
+        words = gr.JSON(value=None, label="words")
+        job_id = gr.Textbox(label="job_id")
+        state = gr.Textbox(label="state")
+        limit = gr.Number(50, precision=0, label="limit")
+        result = gr.JSON(label="result")
+        mp4 = gr.File(label="video")
+    submit = [image, audio, lyrics, options, words]
+    gr.on([], create_video, submit, result, api_name="create_video")
+    gr.on([], get_job, job_id, result, api_name="get_job")
+    gr.on([], download_video, job_id, mp4, api_name="download_video")
+    gr.on([], delete_job, job_id, result, api_name="delete_job")
+    gr.on([], list_jobs, [state, limit], result, api_name="list_jobs")
+    gr.on([], health, None, result, api_name="health")
+    gr.on([], create_video_sync, submit, mp4, api_name="create_video_sync",
+          concurrency_id="sync", concurrency_limit=SYNC_CONCURRENCY)
+    gr.on([], align_lyrics, [audio, lyrics], result, api_name="align_lyrics",
+          concurrency_id="align", concurrency_limit=ALIGN_CONCURRENCY)
+
+
+def auth_from_env() -> Optional[tuple[str, str]]:
+    """REEL_AUTH=user:pass turns on the login page."""
+    value = os.environ.get("REEL_AUTH", "")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not (sep and user and password):
+        raise SystemExit("REEL_AUTH must look like user:password")
+    return user, password
+
+
+demo = build()
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    jobs.start_embedded_worker()
+    demo.queue(default_concurrency_limit=8).launch(
+        max_file_size=MAX_FILE_SIZE, auth=auth_from_env(), mcp_server=True,
+        theme=gr.themes.Soft(), footer_links=["api", "gradio"])

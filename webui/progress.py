@@ -1,0 +1,50 @@
+"""A job's state as a progress bar with a line of text (the page polls the job)."""
+from __future__ import annotations
+
+import html
+
+TERMINAL = ("completed", "failed", "cancelled")
+STAGE_TEXT = {"checking": "Checking the files", "aligning": "Timing the words",
+              "layout": "Laying out the captions", "drawing": "Drawing the captions",
+              "encoding": "Encoding the video", "done": "Finishing"}
+
+
+def job_text(job: dict) -> str:
+    """One line a person understands: what the job is doing or how it ended."""
+    state = job.get("state")
+    if state == "pending":
+        return "Waiting in the queue…"
+    if state == "processing":
+        stage = STAGE_TEXT.get(job.get("stage") or "", job.get("stage") or "Working")
+        return f"{stage}… {int(job.get('progress') or 0)} %"
+    if state == "completed":
+        return f"Done: a {float(job.get('duration') or 0):.1f} s video is ready."
+    if state == "failed":
+        return f"Failed: {job.get('error') or 'unknown error'}"
+    if state == "cancelled":
+        return "Cancelled."
+    return str(state)
+
+
+def progress_html(job: dict | None) -> str:
+    """The bar (width = progress %) and the text; empty before any job."""
+    if not job:
+        return '<div class="reel-progress reel-idle">No video made yet.</div>'
+    state = job.get("state", "")
+    percent = 100 if state == "completed" else int(job.get("progress") or 0)
+    return (f'<div class="reel-progress reel-{html.escape(state)}" data-state="{html.escape(state)}" '
+            f'data-progress="{percent}" role="progressbar" aria-valuenow="{percent}" '
+            f'aria-valuemin="0" aria-valuemax="100">'
+            f'<div class="reel-progress-track"><div class="reel-progress-fill" style="width:{percent}%"></div></div>'
+            f'<div class="reel-progress-text">{html.escape(job_text(job))}</div></div>')
+
+
+PROGRESS_CSS = """
+.reel-progress { display: flex; flex-direction: column; gap: 6px; padding: 4px 0; }
+.reel-progress-track { height: 14px; border-radius: 7px; background: var(--neutral-200, #e5e7eb); overflow: hidden; }
+.reel-progress-fill { height: 100%; background: var(--color-accent, #f97316); transition: width 0.4s ease; }
+.reel-completed .reel-progress-fill { background: #16a34a; }
+.reel-failed .reel-progress-fill, .reel-cancelled .reel-progress-fill { background: #dc2626; }
+.reel-failed .reel-progress-text { color: #dc2626; font-weight: 600; }
+.reel-idle { opacity: 0.7; }
+"""
