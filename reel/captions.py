@@ -49,6 +49,14 @@ def wrap_rows(words: list[Word], max_width: float, measure: Callable[[str], floa
     return rows
 
 
+def balance_two_rows(words: list[Word], measure: Callable[[str], float]) -> list[list[int]]:
+    """Split words into two rows whose wider one is as narrow as possible."""
+    def widest(cut: int) -> float:
+        return max(measure(" ".join(w.text for w in words[:cut])), measure(" ".join(w.text for w in words[cut:])))
+    cut = min(range(1, len(words)), key=widest)
+    return [list(range(cut)), list(range(cut, len(words)))]
+
+
 def _line_groups(words: list[Word]) -> list[list[Word]]:
     """Consecutive words of the same lyric line."""
     groups: list[list[Word]] = []
@@ -70,9 +78,8 @@ def _split_pages(group: list[Word], style: str, max_rows: int, max_width: float,
     pages = []
     for first in range(0, len(rows), max_rows):
         chunk_rows = rows[first:first + max_rows]
-        offset = chunk_rows[0][0]
-        words = group[offset:chunk_rows[-1][-1] + 1]
-        pages.append(Page(words, [[i - offset for i in row] for row in chunk_rows]))
+        words = group[chunk_rows[0][0]:chunk_rows[-1][-1] + 1]
+        pages.append(Page(words, balance_two_rows(words, measure) if len(chunk_rows) == 2 else [list(range(len(words)))]))
     return pages
 
 
