@@ -12,7 +12,6 @@ from typing import Optional
 from PIL import Image, ImageColor, ImageDraw
 
 from reel.captions import CaptionState, Page
-from reel.errors import ReelError
 from reel.fonts import font_path, is_rtl, load_font
 from reel.model import ReelOptions
 
@@ -24,10 +23,7 @@ UPCOMING_ALPHA = 190
 
 
 def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
-    try:
-        r, g, b = ImageColor.getrgb(colour)[:3]
-    except ValueError:
-        raise ReelError(f"{colour!r} is not a colour (use a name or #RRGGBB)") from None
+    r, g, b = ImageColor.getrgb(colour)[:3]  # ReelOptions has validated the colour
     return r, g, b, alpha
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from PIL import ImageColor
+
 from reel.errors import ReelError
 
 # progress(stage, fraction 0..1) is the only progress channel of the pipeline.
@@ -89,6 +91,11 @@ class ReelOptions:
             if getattr(self, name) not in allowed:
                 raise ReelError(f"{name} must be one of {', '.join(allowed)} (got {getattr(self, name)!r})")
         self.width, self.height  # validates size
+        for name in ("text_color", "highlight_color", "outline_color"):
+            try:
+                ImageColor.getrgb(getattr(self, name))
+            except (ValueError, AttributeError):
+                raise ReelError(f"{name} {getattr(self, name)!r} is not a colour (use a name or #RRGGBB)") from None
         if not 8 <= int(self.font_size or 48) <= 400:
             raise ReelError("font_size must be between 8 and 400 pixels")
         if not 1 <= int(self.fps) <= 60:
