@@ -1,0 +1,213 @@
+"""The job API the app, the tests and scripts use: create, get, list, delete, outputs, health.
+
+    job = jobs.create_job("photo.jpg", "song.mp3", lyrics_text, {"style": "pop"})
+    jobs.wait_for_job(job["id"], timeout=600)
+    jobs.job_output(job["id"], "video")   # -> Path of the MP4
+
+A job is a folder REEL_DATA_DIR/jobs/<id>/ (inputs under fixed names: image.<ext>,
+audio.<ext>, lyrics.txt, timings.json; outputs beside them) plus a record in jobs.db.
+Job dicts: id, state, progress (0-100), stage, error, options, inputs, outputs,
+backend, attempts, created_at/started_at/finished_at (ISO 8601 UTC), duration, transcribed.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Optional
+
+from PIL import Image
+
+from reel.errors import ReelError
+from reel.media import probe_audio
+from reel.model import ReelOptions, Word, words_to_json
+from reel.pipeline import OUTPUT_NAMES, validate_inputs
+from workers import backends, queue, settings, store, tasks
+from workers.store import STATES, JobNotFound
+
+__all__ = ["create_job", "get_job", "list_jobs", "delete_job", "job_output", "wait_for_job",
+           "health", "start_embedded_worker", "stop_embedded_worker", "JobNotFound", "STATES"]
+
+log = logging.getLogger("reel.workers")
+TERMINAL = ("completed", "failed", "cancelled")
+MIN_FREE_DISK_MB = 200
+_IMAGE_SUFFIX = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+_embedded: Optional[subprocess.Popen] = None
+
+
+def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[dict] = None,
+               words: Optional[list[dict]] = None, backend: str = "auto") -> dict:
+    """Check the inputs, copy them into a new job folder, record it "pending" and enqueue it.
+
+    Raises ReelError with a message for the user: bad input (same checks as the
+    pipeline), or "queue full". A refused job leaves nothing on disk.
+    """
+    reel_options = ReelOptions.from_dict(options)
+    timings = [Word.from_dict(w) for w in words] if words is not None else None
+    if timings is not None and not timings:
+        raise ReelError("the word timings are empty")
+    backend = backends.resolve(backend)
+    validate_inputs(image_path, audio_path, lyrics)
+
+    job_id = uuid.uuid4().hex
+    folder = store.job_dir(job_id)
+    folder.mkdir(parents=True)
+    try:
+        inputs = copy_inputs(folder, Path(image_path), Path(audio_path), lyrics, timings)
+        job = {"id": job_id, "state": "pending", "progress": 0, "stage": "queued", "options": reel_options.to_dict(),
+               "inputs": inputs, "outputs": {}, "backend": backend, "attempts": 0, "transcribed": 0,
+               "created_at": store.now_iso()}
+        if not store.insert_job(job, settings.max_pending()):
+            raise ReelError(f"queue full: {settings.max_pending()} jobs are already waiting; "
+                            "please try again in a few minutes")
+        enqueue(job_id)
+    except BaseException:
+        store.delete_row(job_id)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return store.get_job(job_id)
+
+
+def copy_inputs(folder: Path, image: Path, audio: Path, lyrics: Optional[str],
+                timings: Optional[list[Word]]) -> dict:
+    """Write the inputs under fixed names (the extension from the content, never the upload's name)."""
+    with Image.open(image) as img:
+        image_name = f"image.{_IMAGE_SUFFIX[img.format]}"
+    audio_name = f"audio.{probe_audio(audio).format.lower()}"
+    shutil.copyfile(image, folder / image_name)
+    shutil.copyfile(audio, folder / audio_name)
+    inputs = {"image": image_name, "audio": audio_name, "lyrics": None, "timings": None}
+    if lyrics is not None:
+        (folder / "lyrics.txt").write_text(lyrics, encoding="utf-8")
+        inputs["lyrics"] = "lyrics.txt"
+    if timings is not None:
+        (folder / "timings.json").write_text(words_to_json(timings, []), encoding="utf-8")
+        inputs["timings"] = "timings.json"
+    return inputs
+
+
+def enqueue(job_id: str) -> None:
+    try:
+        tasks.render_job(job_id)
+    except Exception as exc:
+        log.exception("could not enqueue job %s", job_id)
+        raise ReelError("the job queue is not reachable right now; please try again later") from exc
+
+
+def get_job(job_id: str) -> dict:
+    """The job dict; JobNotFound for unknown or malformed ids."""
+    return store.get_job(job_id)
+
+
+def list_jobs(state: Optional[str] = None, limit: int = 50, offset: int = 0) -> list[dict]:
+    """Jobs newest first, optionally only those in one state; `limit` 1..500 per page."""
+    if state is not None and state not in STATES:
+        raise ReelError(f"state must be one of {', '.join(STATES)} (got {state!r})")
+    if not 1 <= int(limit) <= 500 or int(offset) < 0:
+        raise ReelError("limit must be 1..500 and offset 0 or more")
+    return store.list_jobs(state, int(limit), int(offset))
+
+
+def delete_job(job_id: str) -> bool:
+    """Delete a job and every file of it; a running render stops within a second.
+
+    Returns False when there was no such job. The worker rendering it notices that its
+    record is gone, kills its ffmpeg and removes anything it wrote afterwards.
+    """
+    try:
+        folder = store.job_dir(job_id)
+    except JobNotFound:
+        return False
+    had_files = folder.exists()
+    existed = store.delete_row(job_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    return existed or had_files
+
+
+def job_output(job_id: str, kind: str) -> Path:
+    """Path of a finished job's output: kind is video, srt, ass, vtt or words."""
+    if kind not in OUTPUT_NAMES:
+        raise ReelError(f"output kind must be one of {', '.join(OUTPUT_NAMES)} (got {kind!r})")
+    job = get_job(job_id)
+    if job["state"] != "completed":
+        raise ReelError(f"the job is not finished (it is {job['state']})")
+    path = store.job_dir(job_id) / Path(job["outputs"][kind]).name
+    if not path.is_file():
+        raise ReelError(f"the {kind} file of this job is missing")
+    return path
+
+
+def wait_for_job(job_id: str, timeout: float, poll: float = 0.5) -> dict:
+    """Poll until the job is completed, failed or cancelled; ReelError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = get_job(job_id)
+        if job["state"] in TERMINAL:
+            return job
+        if time.monotonic() >= deadline:
+            raise ReelError(f"the job is still {job['state']} after {timeout:g} s")
+        time.sleep(poll)
+
+
+def health() -> dict:
+    """Is everything needed to finish jobs there? db, queue, a live worker, free disk, counts."""
+    result = {"db": _probe(store.writable), "queue": _probe(_queue_status), "workers_alive": 0,
+              "free_disk_mb": 0, "counts": {}}
+    if result["db"]["ok"]:
+        result["workers_alive"] = store.alive_workers(settings.worker_stale_after())
+        result["counts"] = store.counts()
+    folder = settings.data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    result["free_disk_mb"] = shutil.disk_usage(folder).free // 2**20
+    result["ok"] = (result["db"]["ok"] and result["queue"]["ok"] and result["workers_alive"] > 0
+                    and result["free_disk_mb"] >= MIN_FREE_DISK_MB)
+    return result
+
+
+def _queue_status() -> dict:
+    return {"kind": queue.kind(queue.huey), "waiting": queue.huey.storage.queue_size()}
+
+
+def _probe(check) -> dict:
+    try:
+        return {"ok": True, **(check() or {})}
+    except Exception as exc:  # health reports problems, it does not raise them
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def start_embedded_worker(workers: int = 1) -> None:
+    """Start a consumer process beside the app (`python -m workers.worker`); it stops with the app.
+
+    Does nothing when this process already started one that is still running.
+    """
+    global _embedded
+    if _embedded is not None and _embedded.poll() is None:
+        return
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, REEL_DATA_DIR=str(settings.data_dir()),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    _embedded = subprocess.Popen([sys.executable, "-m", "workers.worker", "--workers", str(int(workers)),
+                                  "--parent", str(os.getpid())], env=env, start_new_session=True)
+    atexit.register(stop_embedded_worker)
+
+
+def stop_embedded_worker(timeout: float = 15) -> None:
+    """Stop the consumer started by start_embedded_worker; jobs in flight go back to the queue."""
+    global _embedded
+    if _embedded is None:
+        return
+    if _embedded.poll() is None:
+        _embedded.send_signal(signal.SIGTERM)
+        try:
+            _embedded.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _embedded.kill()
+            _embedded.wait()
+    _embedded = None
