@@ -6,6 +6,7 @@ Tasks are defined in `workers.tasks` (which imports this module) and registered 
 from __future__ import annotations
 
 from huey import Huey, RedisHuey, SqliteHuey
+from huey.storage import RedisStorage
 
 from reel.errors import ReelError
 from workers import settings
@@ -27,7 +28,7 @@ def new_huey() -> Huey:
 
 def kind(instance: Huey) -> str:
     """"redis" or "sqlite": which kind of queue an instance talks to."""
-    return "redis" if isinstance(instance, RedisHuey) else "sqlite"
+    return "redis" if isinstance(instance.storage, RedisStorage) else "sqlite"
 
 
 huey = new_huey()
