@@ -17,9 +17,11 @@ import pytest
 import runpod
 
 from conftest import ffprobe
+from queue_helpers import Consumer, truth_words, wait_until
 from reel.errors import Cancelled, ReelError
 from reel.pipeline import OUTPUT_NAMES
 from runpod_cloud import API_KEY, ENDPOINT_ID, RunPodCloud, free_port, start_worker, stop_worker
+from workers import jobs, queue
 from workers.backends import runpod_backend
 from workers.backends.runpod_backend import RemoteUnavailable
 
@@ -45,11 +47,6 @@ def remote(cloud, monkeypatch):
     monkeypatch.delenv("REEL_RUNPOD_FALLBACK", raising=False)
     cloud.hold_in_queue = False
     return cloud
-
-
-def truth_words(song) -> list[dict]:
-    return [{"text": w["text"], "start": w["start"], "end": w["end"], "line": w["line"]}
-            for w in song["truth"]["words"]]
 
 
 def make_job(tmp_path, song, **fields) -> tuple[dict, object]:
@@ -161,3 +158,61 @@ def test_wrong_key_and_unreachable(remote, song, tmp_path, monkeypatch):
     monkeypatch.setattr(runpod, "endpoint_url_base", f"https://127.0.0.1:{free_port()}/v2")
     with pytest.raises(RemoteUnavailable, match="RunPod unreachable"):
         runpod_backend.run(job, job_dir, Reports(), threading.Event())
+
+
+# -- through the job queue: a real consumer process runs jobs with backend "runpod" ------------
+
+@pytest.fixture
+def queued(remote, tmp_path, monkeypatch):
+    """A data folder and a one-worker consumer whose RunPod settings point at the stand-in cloud."""
+    monkeypatch.setenv("REEL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", f"{remote.url}/v2")
+    for name in ("REEL_QUEUE_URL", "REEL_MAX_PENDING", "REEL_JOB_TIMEOUT", "ELEVENLABS_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(queue.huey, "storage", queue.new_huey().storage)
+    consumer = Consumer(tmp_path / "consumer.log", workers=1)
+    yield consumer
+    consumer.stop()
+
+
+def test_queued_job_runs_on_runpod_and_delete_cancels_it(queued, remote, song):
+    job = jobs.create_job(song["image"], song["audio"], song["lyrics"], OPTIONS, words=truth_words(song))
+    assert job["backend"] == "runpod"  # "auto" with RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID set
+    seen = []
+
+    def finished():
+        current = jobs.get_job(job["id"])
+        seen.append((current["stage"], current["progress"]))
+        return current if current["state"] in ("completed", "failed") else None
+
+    done = wait_until(finished, 90, "the RunPod job to finish", poll=0.05)
+    assert done["state"] == "completed", (done["error"], queued.log()[-3000:])
+    assert done["duration"] == pytest.approx(song["truth"]["duration"], abs=0.1)
+    assert {"drawing", "encoding"} & {stage for stage, _ in seen}, seen  # remote stages reached the record
+    video = next(s for s in ffprobe(jobs.job_output(job["id"], "video"))["streams"] if s["codec_type"] == "video")
+    assert (video["codec_name"], video["width"], video["height"]) == ("h264", 540, 960)
+    for kind in ("srt", "ass", "vtt", "words"):
+        assert jobs.job_output(job["id"], kind).stat().st_size > 0
+
+    slow = jobs.create_job(song["image"], song["audio"], song["lyrics"], {"size": "1080x1920", "zoom": True},
+                           words=truth_words(song), backend="runpod")
+    wait_until(lambda: jobs.get_job(slow["id"])["stage"] in ("drawing", "encoding"), 60, "remote progress")
+    remote_id = [jid for jid, j in remote.jobs.items() if j["input"]["options"].get("zoom")][-1]
+    assert jobs.delete_job(slow["id"]) is True
+    wait_until(lambda: ("POST", f"/v2/{ENDPOINT_ID}/cancel/{remote_id}") in remote.calls, 5,
+               "the remote job to be cancelled")
+    assert remote.jobs[remote_id]["status"] == "CANCELLED"
+
+
+def test_fallback_renders_locally_when_runpod_cannot(remote, song, tmp_path, monkeypatch):
+    remote.hold_in_queue = True
+    monkeypatch.setenv("REEL_RUNPOD_QUEUE_TIMEOUT", "1")
+    monkeypatch.setenv("REEL_RUNPOD_FALLBACK", "1")
+    job, job_dir = make_job(tmp_path, song)
+    reports = Reports()
+    result = runpod_backend.run(job, job_dir, reports, threading.Event())
+    assert result["outputs"] == OUTPUT_NAMES
+    assert [s for s, _ in reports.seen if s.startswith("RunPod failed (no RunPod worker picked")]
+    assert "encoding" in [s for s, _ in reports.seen]
+    video = next(s for s in ffprobe(job_dir / "video.mp4")["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (540, 960)

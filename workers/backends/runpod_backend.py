@@ -5,10 +5,9 @@ job's inputs to RUNPOD_ENDPOINT_ID with the `runpod` SDK, polls the remote statu
 (IN_QUEUE while a worker cold-starts, IN_PROGRESS with the handler's
 {"stage", "progress"}), then writes the video, subtitles and words file into job_dir
 under the same names as a local render. Deleting the job (`cancel` set) cancels the
-remote job. Settings:
+remote job (the job's own time limit, REEL_JOB_TIMEOUT, works the same way). Settings:
   RUNPOD_API_KEY, RUNPOD_ENDPOINT_ID   where to send jobs (both needed)
   REEL_RUNPOD_QUEUE_TIMEOUT   s to wait for a worker to pick the job up (default 300)
-  REEL_RUNPOD_TIMEOUT         s for the whole remote job (default REEL_JOB_TIMEOUT)
   REEL_RUNPOD_POLL            s between status checks (default 1)
   REEL_RUNPOD_FALLBACK=1      render locally when RunPod cannot run the job
 Inputs go inline (base64) up to RunPod's 10 MB request limit; larger ones are
@@ -31,7 +30,6 @@ from runpod.serverless.utils import rp_upload
 from reel.errors import Cancelled, ReelError
 from reel.media import MAX_FILE_BYTES
 from reel.pipeline import OUTPUT_NAMES
-from workers import settings
 
 INLINE_INPUT_BYTES = 7 * 2**20  # base64 grows by 4/3: stays under RunPod's 10 MB /run limit
 POLL_ERRORS_TOLERATED = 5  # consecutive failed status checks before giving up
@@ -39,11 +37,6 @@ POLL_ERRORS_TOLERATED = 5  # consecutive failed status checks before giving up
 
 class RemoteUnavailable(ReelError):
     """RunPod could not run the job (unreachable, refused, no worker, crashed): fallback applies."""
-
-
-def configured() -> bool:
-    """True when RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID are both set (backend "auto" picks RunPod)."""
-    return bool(os.environ.get("RUNPOD_API_KEY") and os.environ.get("RUNPOD_ENDPOINT_ID"))
 
 
 def _seconds(name: str, default: float) -> float:
@@ -67,7 +60,7 @@ def run(job: dict, job_dir: Path, report: Callable[[str, float], None], cancel: 
 
 def run_remote(job: dict, job_dir: Path, report: Callable[[str, float], None], cancel: threading.Event) -> dict:
     """Submit, follow and fetch one remote job."""
-    if not configured():
+    if not (os.environ.get("RUNPOD_API_KEY") and os.environ.get("RUNPOD_ENDPOINT_ID")):
         raise RemoteUnavailable("RunPod is not configured: set RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID")
     endpoint = runpod.Endpoint(os.environ["RUNPOD_ENDPOINT_ID"], api_key=os.environ["RUNPOD_API_KEY"])
     report("uploading", 0.0)
@@ -101,13 +94,11 @@ def call(request, *args, **kwargs):
 
 def job_payload(job: dict, job_dir: Path) -> dict:
     """The handler's input: the job's files (inline or bucket URLs), lyrics, options, words."""
-    inputs = job.get("inputs") or {}
-    image, audio = job_dir / inputs["image"], job_dir / inputs["audio"]
+    image, audio = job_dir / job["inputs"]["image"], job_dir / job["inputs"]["audio"]
     payload = {"image_name": image.name, "audio_name": audio.name,
-               "lyrics": job.get("lyrics", inputs.get("lyrics")), "options": job.get("options") or {}}
-    words = job.get("words", inputs.get("words"))
-    if words:
-        payload["words"] = words
+               "lyrics": job.get("lyrics"), "options": job.get("options") or {}}
+    if job.get("words"):
+        payload["words"] = job["words"]
     total = image.stat().st_size + audio.stat().st_size
     if total <= INLINE_INPUT_BYTES:
         payload["image"], payload["audio"] = encode_file(image), encode_file(audio)
@@ -133,11 +124,10 @@ def remote_state(remote) -> dict:
 
 
 def follow(remote, report: Callable[[str, float], None], cancel: threading.Event) -> dict:
-    """Poll until the remote job ends (its final status record); raises on cancel and time-outs."""
+    """Poll until the remote job ends (its final status record); raises on cancel and cold-start time-out."""
     poll = _seconds("REEL_RUNPOD_POLL", 1.0)
     queue_timeout = _seconds("REEL_RUNPOD_QUEUE_TIMEOUT", 300)
     started = time.monotonic()
-    deadline = started + _seconds("REEL_RUNPOD_TIMEOUT", settings.job_timeout())
     picked_up, errors = False, 0
     while True:
         if cancel.is_set():
@@ -163,8 +153,6 @@ def follow(remote, report: Callable[[str, float], None], cancel: threading.Event
             if time.monotonic() - started > queue_timeout:
                 raise RemoteUnavailable(f"no RunPod worker picked the job up within {queue_timeout:.0f} s "
                                         "(cold start, or no GPUs free); try again later")
-        if time.monotonic() > deadline:
-            raise RemoteUnavailable("the RunPod job took too long and was cancelled")
         cancel.wait(poll)
 
 
