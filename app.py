@@ -251,7 +251,12 @@ def list_jobs(state: str = "", limit: float = 50) -> list:
 @user_errors
 def health() -> dict:
     """Whether the service can take work: database, queue, live workers, free disk, jobs per state."""
-    return jobs.health()
+    report = jobs.health()
+    # Server paths are nobody's business (and a "path" key makes gradio_client fetch it as a file).
+    for part in report.values():
+        if isinstance(part, dict):
+            part.pop("path", None)
+    return report
 
 
 @user_errors
@@ -360,7 +365,7 @@ def build() -> gr.Blocks:
                     state_filter = gr.Dropdown(JOB_STATES, value="all", label="State", scale=1)
                     refresh_btn = gr.Button("Refresh", scale=0)
                 jobs_table = gr.Dataframe(headers=JOB_COLUMNS, type="array", interactive=False,
-                                          label="Jobs (click a row to choose it)")
+                                          label="Jobs (click a row to choose it)", elem_id="reel-jobs")
                 with gr.Row():
                     chosen = gr.Textbox(label="Chosen job", interactive=False, scale=3)
                     open_btn = gr.Button("Open", scale=1)

@@ -1,0 +1,154 @@
+"""The app's named API, driven with gradio_client against a real `python app.py`.
+
+One server for the module (embedded queue worker, its own data dir). Renders use a
+small frame size to keep the suite fast; the bundled example song is ~16 s.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from conftest import ffprobe
+from app_server import EXAMPLES, running_app
+
+ENDPOINTS = {"/create_video", "/get_job", "/download_video", "/delete_job", "/list_jobs", "/health",
+             "/create_video_sync", "/align_lyrics"}
+SMALL = {"size": "360x640", "style": "karaoke"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("app-api")
+
+
+@pytest.fixture(scope="module")
+def client(data_dir):
+    with running_app(data_dir) as url:
+        yield Client(url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def example():
+    return {"image": handle_file(str(EXAMPLES / "sunset.jpg")), "audio": handle_file(str(EXAMPLES / "song.mp3")),
+            "lyrics": (EXAMPLES / "lyrics.txt").read_text(encoding="utf-8")}
+
+
+def wait_done(client: Client, job_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        job = client.predict(job_id, api_name="/get_job")
+        seen.append((job["state"], job["progress"]))
+        if job["state"] in ("completed", "failed", "cancelled"):
+            return {**job, "seen": seen}
+        time.sleep(0.5)
+    pytest.fail(f"job {job_id} not done after {timeout} s: {seen[-5:]}")
+
+
+def assert_reel(path: Path, width: int, height: int, min_seconds: float) -> None:
+    info = ffprobe(Path(path))
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (width, height)
+    assert video["codec_name"] == "h264"
+    assert any(s["codec_type"] == "audio" for s in info["streams"])
+    assert float(info["format"]["duration"]) >= min_seconds
+
+
+def test_named_endpoints_are_exactly_the_documented_ones(client):
+    named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert named == ENDPOINTS
+
+
+def test_health(client):
+    health = client.predict(api_name="/health")
+    assert health["ok"] is True
+    assert health["workers_alive"] >= 1
+
+
+def test_align_lyrics_times_every_word(client, example):
+    result = client.predict(example["audio"], example["lyrics"], api_name="/align_lyrics")
+    words = result["words"]
+    assert [w["text"] for w in words][:3] == ["Golden", "light", "on"]
+    assert len(words) == 20 and result["transcribed"] is False
+    starts = [w["start"] for w in words]
+    assert starts == sorted(starts) and 0.8 < starts[0] < 1.8 and starts[-1] < 16
+
+
+def test_submit_poll_download_delete_list(client, example, tmp_path):
+    job = client.predict(example["image"], example["audio"], example["lyrics"], SMALL, api_name="/create_video")
+    assert job["state"] in ("pending", "processing") and len(job["id"]) == 32
+    done = wait_done(client, job["id"])
+    assert done["state"] == "completed", done
+    assert done["progress"] == 100 and done["finished_at"]
+    listed = client.predict("completed", 10, api_name="/list_jobs")
+    assert job["id"] in [j["id"] for j in listed]
+    video = client.predict(job["id"], api_name="/download_video")
+    assert Path(video).suffix == ".mp4"
+    assert_reel(Path(video), 360, 640, 15.0)
+    assert client.predict(job["id"], api_name="/delete_job")["deleted"] is True
+    assert job["id"] not in [j["id"] for j in client.predict("", 50, api_name="/list_jobs")]
+    with pytest.raises(AppError):
+        client.predict(job["id"], api_name="/get_job")
+
+
+def test_sync_render_uses_edited_timings(client, example, data_dir):
+    words = client.predict(example["audio"], example["lyrics"], api_name="/align_lyrics")["words"]
+    words[0].update(text="GOLDEN", start=0.5)
+    video = client.predict(example["image"], example["audio"], example["lyrics"], {**SMALL, "size": "320x320"},
+                           words, api_name="/create_video_sync")
+    assert_reel(Path(video), 320, 320, 15.0)
+    newest = client.predict("completed", 1, api_name="/list_jobs")[0]
+    srt = (data_dir / "jobs" / newest["id"] / "captions.srt").read_text(encoding="utf-8")
+    assert srt.splitlines()[1].startswith("00:00:00,500 -->") and "GOLDEN light" in srt
+
+
+@pytest.mark.parametrize("case, message", [
+    ("text_as_image", "image"),
+    ("bad_style", "style"),
+    ("empty_audio", "audio"),
+])
+def test_bad_inputs_are_clear_errors(client, example, tmp_path, case, message):
+    image, audio, options = example["image"], example["audio"], dict(SMALL)
+    if case == "text_as_image":
+        image = handle_file(str(EXAMPLES / "lyrics.txt"))
+    elif case == "bad_style":
+        options["style"] = "sparkles"
+    else:
+        empty = tmp_path / "silence.mp3"
+        empty.write_bytes(b"")
+        audio = handle_file(str(empty))
+    with pytest.raises(AppError) as error:
+        client.predict(image, audio, example["lyrics"], options, api_name="/create_video")
+    text = str(error.value)
+    assert message in text.lower() and "Traceback" not in text
+
+
+def test_unknown_job_is_a_clear_error(client):
+    with pytest.raises(AppError) as error:
+        client.predict("0" * 32, api_name="/download_video")
+    assert "Traceback" not in str(error.value)
+
+
+def test_the_same_endpoints_are_mcp_tools(client):
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def talk() -> tuple[set, str, bool]:
+        async with streamable_http_client(client.src.rstrip("/") + "/gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {tool.name for tool in (await session.list_tools()).tools}
+                health = await session.call_tool("health", {})
+                missing = await session.call_tool("get_job", {"job_id": "f" * 32})
+                return tools, health.content[0].text, missing.isError
+
+    tools, health, missing_is_error = asyncio.run(talk())
+    assert tools == {name.lstrip("/") for name in ENDPOINTS}
+    assert "'ok': True" in health or '"ok": true' in health
+    assert missing_is_error

@@ -1,0 +1,132 @@
+"""The page in a real browser: headless Debian Chromium driven by Playwright.
+
+Load the example with one click, preview the subtitles (table, in-page player playing
+the captions), fix a word in the table, change the style, create the video, follow the progress bar to
+the end and see the video. Any console error or request off this machine fails the
+test. A screenshot is saved in the test's tmp folder (path printed).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app_server import running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+
+if not CHROMIUM.exists():
+    pytest.fail(f"the browser test needs Debian's chromium at {CHROMIUM} (apt install chromium)",
+                pytrace=False)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("app-browser")
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir):
+    with running_app(data_dir) as url:
+        yield url
+
+
+@pytest.fixture
+def page(app_url):
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+        def local_only(route):
+            if route.request.url.startswith(app_url):
+                return route.continue_()
+            problems.append(f"request off this machine: {route.request.url}")
+            return route.abort()
+
+        page.route("**/*", local_only)
+        page.goto(app_url)
+        yield page
+        browser.close()
+    assert not problems, "\n".join(problems)
+
+
+def player_state(page) -> dict:
+    """What the in-page player shows now."""
+    return page.evaluate("""() => {
+        const root = document.querySelector('#reel-player .reel-player');
+        const audio = root.querySelector('audio');
+        const shown = [...root.querySelectorAll('.reel-page')].filter((p) => !p.hidden);
+        return {style: root.dataset.style, time: audio.currentTime, duration: audio.duration,
+                pages: shown.map((p) => p.innerText.replace(/\\s+/g, ' ').trim()),
+                active: [...root.querySelectorAll('.reel-word.active')].map((w) => w.innerText)};
+    }""")
+
+
+def play_at(page, seconds: float) -> None:
+    page.evaluate("""(t) => { const a = document.querySelector('#reel-player audio');
+        a.muted = true; a.currentTime = t; return a.play(); }""", seconds)
+
+
+def test_example_preview_edit_play_create_video(page, data_dir, tmp_path):
+    page.wait_for_selector("#reel-preview-btn")
+    page.get_by_text("song.mp3").click()
+    page.wait_for_function("document.querySelector('#reel-lyrics textarea').value.includes('Golden light')")
+
+    page.click("#reel-preview-btn")
+    page.wait_for_selector("#reel-player .reel-player audio", state="attached", timeout=120_000)
+    first_word = page.locator("#reel-words [role=gridcell]", has_text="Golden").first
+    first_word.wait_for()
+
+    play_at(page, 2.0)
+    page.wait_for_function("document.querySelector('#reel-player audio').currentTime > 2.4")
+    state = player_state(page)
+    page.evaluate("document.querySelector('#reel-player audio').pause()")
+    assert state["duration"] == pytest.approx(16.0, abs=0.5)
+    assert state["pages"] and state["pages"][0].startswith("Golden light"), state
+    assert len(state["active"]) == 1 and state["active"][0] in state["pages"][0], state
+
+    first_word.dblclick()  # fix a word in the table: the player and the render follow
+    page.keyboard.press("Control+A")
+    page.keyboard.type("GOLDEN")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#reel-player .reel-word').innerText === 'GOLDEN'")
+
+    page.get_by_label("Style").first.click()
+    page.get_by_role("option", name="lines").click()
+    page.wait_for_selector("#reel-player .reel-player[data-style=lines]", state="attached")
+
+    page.evaluate("""() => {  // record every state the progress bar shows
+        window.reelProgress = [];
+        const box = document.querySelector('#reel-progress');
+        new MutationObserver(() => {
+            const bar = box.querySelector('.reel-progress[data-state]');
+            if (bar) window.reelProgress.push([bar.dataset.state, +bar.dataset.progress]);
+        }).observe(box, {subtree: true, childList: true, attributes: true});
+    }""")
+    page.click("#reel-create-btn")
+    page.wait_for_selector("#reel-progress [data-state=completed]", timeout=240_000)
+    seen = page.evaluate("window.reelProgress")
+    processing = [p for state, p in seen if state == "processing"]
+    assert processing and 0 <= min(processing) < 100, seen  # the bar moved while it worked
+    assert processing == sorted(processing) and seen[-1] == ["completed", 100], seen
+    page.wait_for_function("(() => { const v = document.querySelector('#reel-video video');"
+                           " return v && v.readyState >= 1 && v.videoWidth > 0; })()", timeout=60_000)
+    size = page.evaluate("(() => { const v = document.querySelector('#reel-video video');"
+                         " return [v.videoWidth, v.videoHeight, v.duration]; })()")
+    assert size[:2] == [1080, 1920] and size[2] == pytest.approx(16.0, abs=0.5)
+    for kind in ("mp4", "srt", "ass"):
+        assert page.locator(f"#reel-download-{kind}").is_visible()
+    (srt,) = (data_dir / "jobs").glob("*/captions.srt")
+    assert "GOLDEN light" in srt.read_text(encoding="utf-8")
+
+    shot = tmp_path / "app.png"
+    page.locator("#reel-video").scroll_into_view_if_needed()
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
