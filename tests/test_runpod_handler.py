@@ -10,7 +10,12 @@ import asyncio
 import base64
 import datetime
 import ipaddress
+import json
+import os
+import re
 import ssl
+import subprocess
+import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import ffprobe
+from conftest import ROOT, ffprobe
 from workers import runpod_handler
 from workers.runpod_handler import ProgressSender, handler
 
@@ -155,3 +160,18 @@ def test_progress_is_sent_on_change_and_throttled(progress_sent):
         send(stage, fraction)
     assert [v for _, v in progress_sent] == [{"stage": "checking", "progress": 0}, {"stage": "aligning", "progress": 10},
                                              {"stage": "encoding", "progress": 50}, {"stage": "done", "progress": 100}]
+
+
+def test_gpu_image_entry_point_runs_a_job(song, tmp_path):
+    """The CMD of Dockerfile.gpu in the SDK's one-job local mode (it reads test_input.json in its folder)."""
+    dockerfile = (ROOT / "Dockerfile.gpu").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
+    assert cmd[:3] == ["python", "-m", "workers.runpod_handler"]
+    job = {"input": {"image": base64.b64encode(song["image"].read_bytes()).decode(),
+                     "audio": base64.b64encode(song["audio"].read_bytes()).decode(),
+                     "lyrics": song["lyrics"], "options": {"size": "360x640"}, "words": words_of(song)}}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    (tmp_path / "test_input.json").write_text(json.dumps(job))
+    run = subprocess.run([sys.executable, *cmd[1:]], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0 and "completed successfully" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
