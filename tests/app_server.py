@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def running_app(data_dir: Path, **env: str):
             try:
                 with urllib.request.urlopen(url + "gradio_api/info", timeout=2):
                     break
+            except urllib.error.HTTPError:
+                break  # it answers (401 behind REEL_AUTH)
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"app.py did not answer in {START_TIMEOUT} s:\n"

@@ -152,3 +152,19 @@ def test_the_same_endpoints_are_mcp_tools(client):
     assert tools == {name.lstrip("/") for name in ENDPOINTS}
     assert "'ok': True" in health or '"ok": true' in health
     assert missing_is_error
+
+
+def test_uploads_over_100_mb_are_refused(client, example, tmp_path):
+    big = tmp_path / "huge.mp3"
+    with open(big, "wb") as f:
+        f.truncate(101 * 2**20)
+    with pytest.raises(Exception) as error:
+        client.predict(example["image"], handle_file(str(big)), "la la", SMALL, api_name="/create_video")
+    assert "100" in str(error.value) or "413" in str(error.value)
+
+
+def test_optional_login(tmp_path, example):
+    with running_app(tmp_path / "data", REEL_AUTH="ann:s3cret") as url:
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict(api_name="/health")
+        assert "counts" in Client(url, auth=("ann", "s3cret"), verbose=False).predict(api_name="/health")
