@@ -11,6 +11,8 @@ import shutil
 import threading
 import time
 import uuid
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pysubs2
 import pytest
@@ -216,3 +218,21 @@ def test_fallback_renders_locally_when_runpod_cannot(remote, song, tmp_path, mon
     assert "encoding" in [s for s, _ in reports.seen]
     video = next(s for s in ffprobe(job_dir / "video.mp4")["streams"] if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (540, 960)
+
+
+def test_video_left_in_a_bucket_is_downloaded(song, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(song["dir"])))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        output = {"video": {"url": f"{base}/audio.mp3"}, "srt": "1\n", "ass": "", "vtt": "WEBVTT\n",
+                  "words": {"words": []}, "duration": 12.0}
+        result = runpod_backend.fetch_outputs(output, tmp_path)
+        assert (tmp_path / "video.mp4").read_bytes() == song["audio"].read_bytes()
+        assert result == {"outputs": OUTPUT_NAMES, "duration": 12.0, "transcribed": False}
+        output["video"]["url"] = f"{base}/gone.mp4"
+        with pytest.raises(RemoteUnavailable, match="could not download the rendered video: HTTP 404"):
+            runpod_backend.fetch_outputs(output, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import urlparse
 
-import requests
 import runpod
 from runpod.serverless.utils import rp_upload
 
@@ -40,8 +39,8 @@ from reel.errors import ReelError
 from reel.media import MAX_FILE_BYTES
 from reel.model import ReelOptions, ReelResult, Word
 from reel.pipeline import make_reel
+from workers.download import fetch_url
 
-DOWNLOAD_TIMEOUT = (10, 60)  # connect, read (s)
 SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
 
 
@@ -68,7 +67,7 @@ def fetch_input(value, kind: str, name: Optional[str], folder: Path) -> Path:
     value = value.strip()
     dest = folder / f"{kind}{suffix_of(name or (value if '://' in value else None), '.bin')}"
     if value.startswith("https://"):
-        download(value, dest, kind)
+        fetch_url(value, dest, MAX_FILE_BYTES, kind)
     elif "://" in value[:12]:
         raise ReelError(f"the {kind} URL must start with https://")
     else:
@@ -89,27 +88,6 @@ def decode_base64(value: str, kind: str) -> bytes:
     if not data:
         raise ReelError(f"the {kind} is empty")
     return data
-
-
-def download(url: str, dest: Path, kind: str) -> None:
-    """Stream url into dest, refusing more than MAX_FILE_BYTES."""
-    too_big = ReelError(f"the {kind} at {urlparse(url).netloc} is larger than the "
-                        f"{MAX_FILE_BYTES // 2**20} MB limit")
-    try:
-        with requests.get(url, stream=True, timeout=DOWNLOAD_TIMEOUT) as resp:
-            if resp.status_code != 200:
-                raise ReelError(f"could not download the {kind}: HTTP {resp.status_code} from {urlparse(url).netloc}")
-            if int(resp.headers.get("Content-Length") or 0) > MAX_FILE_BYTES:
-                raise too_big
-            size = 0
-            with open(dest, "wb") as fh:
-                for chunk in resp.iter_content(chunk_size=1 << 20):
-                    size += len(chunk)
-                    if size > MAX_FILE_BYTES:
-                        raise too_big
-                    fh.write(chunk)
-    except requests.RequestException as exc:
-        raise ReelError(f"could not download the {kind} from {urlparse(url).netloc}: {type(exc).__name__}") from None
 
 
 def read_request(job_input) -> tuple[Optional[str], ReelOptions, Optional[list[Word]]]:

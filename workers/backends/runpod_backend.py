@@ -28,11 +28,12 @@ import runpod
 from runpod.serverless.utils import rp_upload
 
 from reel.errors import Cancelled, ReelError
-from reel.media import MAX_FILE_BYTES
 from reel.pipeline import OUTPUT_NAMES
+from workers.download import fetch_url
 
 INLINE_INPUT_BYTES = 7 * 2**20  # base64 grows by 4/3: stays under RunPod's 10 MB /run limit
 POLL_ERRORS_TOLERATED = 5  # consecutive failed status checks before giving up
+VIDEO_LIMIT = 2**30  # a reel of the longest accepted song is far below this
 
 
 class RemoteUnavailable(ReelError):
@@ -84,7 +85,7 @@ def call(request, *args, **kwargs):
         raise RemoteUnavailable(f"RunPod refused the API key ({exc})") from None
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
-        hint = " (is RUNPOD_ENDPOINT_ID right?)" if status == 404 else ""
+        hint = {404: " (is RUNPOD_ENDPOINT_ID right?)", 429: " (the endpoint's queue is full)"}.get(status, "")
         raise RemoteUnavailable(f"RunPod answered HTTP {status}{hint}") from None
     except requests.RequestException as exc:
         raise RemoteUnavailable(f"RunPod unreachable: {type(exc).__name__}") from None
@@ -188,26 +189,13 @@ def fetch_outputs(output: dict, job_dir: Path) -> dict:
     if "base64" in video:
         target.write_bytes(base64.b64decode(video["base64"]))
     else:
-        download(video["url"], target)
+        try:
+            fetch_url(video["url"], target, VIDEO_LIMIT, "rendered video")
+        except ReelError as exc:
+            raise RemoteUnavailable(str(exc)) from None
     for kind in ("srt", "ass", "vtt"):
         (job_dir / OUTPUT_NAMES[kind]).write_text(output.get(kind) or "", encoding="utf-8")
     (job_dir / OUTPUT_NAMES["words"]).write_text(json.dumps(output.get("words") or {}, ensure_ascii=False, indent=1),
                                                  encoding="utf-8")
     return {"outputs": dict(OUTPUT_NAMES), "duration": output.get("duration"),
             "transcribed": bool(output.get("transcribed"))}
-
-
-def download(url: str, target: Path) -> None:
-    """Fetch the video the worker uploaded to the bucket (presigned URL)."""
-    try:
-        with requests.get(url, stream=True, timeout=(10, 120)) as resp:
-            resp.raise_for_status()
-            size = 0
-            with open(target, "wb") as fh:
-                for chunk in resp.iter_content(chunk_size=1 << 20):
-                    size += len(chunk)
-                    if size > 4 * MAX_FILE_BYTES:
-                        raise RemoteUnavailable("the rendered video from RunPod is implausibly large")
-                    fh.write(chunk)
-    except requests.RequestException as exc:
-        raise RemoteUnavailable(f"could not download the video from the bucket: {type(exc).__name__}") from None
