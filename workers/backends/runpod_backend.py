@@ -30,6 +30,7 @@ from runpod.serverless.utils import rp_upload
 from reel.errors import Cancelled, ReelError
 from reel.pipeline import OUTPUT_NAMES
 from workers.download import fetch_url
+from workers.runpod_handler import bucket_configured
 
 INLINE_INPUT_BYTES = 7 * 2**20  # base64 grows by 4/3: stays under RunPod's 10 MB /run limit
 POLL_ERRORS_TOLERATED = 5  # consecutive failed status checks before giving up
@@ -103,7 +104,7 @@ def job_payload(job: dict, job_dir: Path) -> dict:
     total = image.stat().st_size + audio.stat().st_size
     if total <= INLINE_INPUT_BYTES:
         payload["image"], payload["audio"] = encode_file(image), encode_file(audio)
-    elif all(os.environ.get(k) for k in ("BUCKET_ENDPOINT_URL", "BUCKET_ACCESS_KEY_ID", "BUCKET_SECRET_ACCESS_KEY")):
+    elif bucket_configured():
         for kind, path in (("image", image), ("audio", audio)):
             payload[kind] = rp_upload.upload_file_to_bucket(f"{job['id']}-{path.name}", str(path),
                                                             bucket_name=os.environ.get("BUCKET_NAME") or None,
