@@ -118,7 +118,7 @@ def refresh_preview(image, audio, rows, *controls):
 
 
 def clear_preview():
-    """New song or lyrics: the old timings no longer apply."""
+    """A new song: the old timings no longer apply."""
     return None, [], "", player.EMPTY
 
 
@@ -148,12 +148,12 @@ def follow_job(job_id: Optional[str]):
         return progress_html(None), gr.Timer(active=False), *(gr.skip(),) * 4
     try:
         job = jobs.get_job(job_id)
-    except ReelError as exc:
+        if job["state"] not in TERMINAL:
+            return progress_html(job), gr.skip(), *(gr.skip(),) * 4
+        done = job["state"] == "completed"
+        return progress_html(job), gr.Timer(active=False), *finished_views(job_id if done else None)
+    except ReelError as exc:  # deleted meanwhile: say so once and stop polling
         return progress_html({"state": "failed", "error": str(exc)}), gr.Timer(active=False), *finished_views(None)
-    if job["state"] not in TERMINAL:
-        return progress_html(job), gr.skip(), *(gr.skip(),) * 4
-    done = job["state"] == "completed"
-    return progress_html(job), gr.Timer(active=False), *finished_views(job_id if done else None)
 
 
 def job_rows(state: str) -> list[list]:
@@ -342,8 +342,9 @@ def build() -> gr.Blocks:
                             create_btn = gr.Button("Create video", variant="primary", elem_id="reel-create-btn")
                         gr.Examples([example_row()], inputs=[image, audio, lyrics], label="Try the example")
                     with gr.Column(scale=1):
-                        gr.Markdown("### Subtitle preview\nPlay it to hear and see the sync; fix a word's "
-                                    "time in the table and play again. The video uses the table's timings.")
+                        gr.Markdown("### Subtitle preview\nPlay it to hear and see the sync; fix a word or "
+                                    "a time in the table and play again. The video uses the table's words and "
+                                    "timings (changed the lyrics? preview again).")
                         player_view = gr.HTML(player.EMPTY, css_template=player.PLAYER_CSS,
                                               js_on_load=player.PLAYER_JS, elem_id="reel-player")
                         words_table = gr.Dataframe(
@@ -381,8 +382,7 @@ def build() -> gr.Blocks:
             control.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
-        for changed in (audio, lyrics, transcribe):
-            changed.change(clear_preview, None, [still, words_table, srt, player_view], **private)
+        audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)
         create_btn.click(start_job, [image, audio, lyrics, transcribe, words_table, *controls],
                          [job_id, progress, timer, *finished], **private)
         timer.tick(follow_job, job_id, [progress, timer, *finished], show_progress="hidden", **private)
