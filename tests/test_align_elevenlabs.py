@@ -76,11 +76,6 @@ def api(monkeypatch):
     fake.close()
 
 
-def sung_words(song) -> list[dict]:
-    """Truth words of the lyric lines (the generator also sings the "[Verse 1]" marker line 0)."""
-    return [w for w in song["truth"]["words"] if w["line"] > 0]
-
-
 def alignment_answer(words: list[dict]) -> dict:
     """A forced-alignment answer as the API gives it: words with spaces between, characters, loss."""
     out, chars = [], []
@@ -93,7 +88,7 @@ def alignment_answer(words: list[dict]) -> dict:
 
 
 def test_forced_alignment_request_and_mapping(api, song):
-    truth = sung_words(song)
+    truth = song["truth"]["words"]
     heard = [dict(w) for w in truth]
     heard[2]["text"] = "mornin'"        # spelled differently: shares its slot
     del heard[5]                         # "along." skipped by the API: guessed from neighbours
@@ -124,14 +119,16 @@ def test_forced_alignment_request_and_mapping(api, song):
 
 
 def test_transcription_with_auto_aligner_and_key(api, song):
-    truth = sung_words(song)
-    words = []
-    for w in truth:
-        words.append({"text": w["text"], "start": w["start"], "end": w["end"], "type": "word", "logprob": -0.1})
-        words.append({"text": " ", "start": w["end"], "end": w["end"], "type": "spacing", "logprob": 0.0})
-    words.insert(0, {"text": "(music)", "start": 0.0, "end": 1.0, "type": "audio_event", "logprob": -0.2})
+    # (text, start): a sentence end after "along.", a 1.5 s pause before "silver", then nine words in a row.
+    heard = [("Hello", 1.0), ("bright", 1.4), ("morning,", 1.8), ("we", 2.4), ("sing", 2.8), ("along.", 3.2),
+             ("Silver", 5.2), ("rivers", 5.6), ("run", 6.0), ("all", 6.4), ("night", 6.8), ("long", 7.2),
+             ("and", 7.6), ("on", 8.0), ("they", 8.4), ("go", 8.8)]
+    words = [{"text": "(music)", "start": 0.0, "end": 1.0, "type": "audio_event", "logprob": -0.2}]
+    for text, start in heard:
+        words.append({"text": text, "start": start, "end": start + 0.3, "type": "word", "logprob": -0.1})
+        words.append({"text": " ", "start": start + 0.3, "end": start + 0.4, "type": "spacing", "logprob": 0.0})
     api.answers["/v1/speech-to-text"] = (200, {"language_code": "eng", "language_probability": 0.98,
-                                               "text": " ".join(w["text"] for w in truth), "words": words})
+                                               "text": " ".join(t for t, _ in heard), "words": words})
 
     result = align(song["audio"], decode_audio(song["audio"]), None, method="auto")
 
@@ -142,10 +139,9 @@ def test_transcription_with_auto_aligner_and_key(api, song):
     assert req["fields"]["timestamps_granularity"][1] == b"word"
     assert req["fields"]["file"][1] == song["audio"].read_bytes()
     assert result.transcribed
-    assert [w.text for w in result.words] == [w["text"] for w in truth]
-    assert [w.start for w in result.words] == [w["start"] for w in truth]
-    # Lines break after sentences ("along.") and at the long stanza pause.
-    assert [w.line for w in result.words] == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    assert [(w.text, w.start) for w in result.words] == heard
+    # New lines after the sentence ("along."), at the pause, and after LINE_WORDS (8) words.
+    assert [w.line for w in result.words] == [0] * 6 + [1] * 8 + [2] * 2
     assert all(w.confidence == pytest.approx(0.905, abs=1e-3) for w in result.words)
 
 
