@@ -236,3 +236,17 @@ def test_video_left_in_a_bucket_is_downloaded(song, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("status, error, kind, message", [
+    ("FAILED", "the image photo.jpg is not a readable image", ReelError, "the image photo.jpg is not a readable"),
+    ("FAILED", json.dumps({"error_type": "<class 'MemoryError'>", "error_message": "out of memory",
+                           "error_traceback": "Traceback ..."}), RemoteUnavailable,
+     "the RunPod worker crashed: out of memory"),
+    ("TIMED_OUT", None, RemoteUnavailable, "ran past the endpoint's execution timeout"),
+    ("CANCELLED", None, RemoteUnavailable, "cancelled on RunPod"),
+])
+def test_remote_failures_say_what_happened(status, error, kind, message):
+    """User errors pass through as they are (no fallback); a crash shows no traceback."""
+    failure = runpod_backend.remote_failure(status, error)
+    assert type(failure) is kind and message in str(failure) and "Traceback" not in str(failure)
