@@ -27,6 +27,7 @@ from reel.model import POSITIONS, STYLES, ReelOptions, Word
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
 from webui import player, timings
+from webui.picture import PictureInput
 from webui.progress import PROGRESS_CSS, TERMINAL, progress_html
 from workers import jobs
 
@@ -329,7 +330,7 @@ def build() -> gr.Blocks:
             with gr.Tab("Make a reel", id="make"):
                 with gr.Row():
                     with gr.Column(scale=1):
-                        image = gr.Image(type="filepath", label="Picture", height=260, elem_id="reel-image")
+                        image = PictureInput(type="filepath", label="Picture", height=260, elem_id="reel-image")
                         audio = gr.Audio(type="filepath", label="Song", sources=["upload"], elem_id="reel-audio")
                         lyrics = gr.Textbox(label="Lyrics", lines=8, elem_id="reel-lyrics",
                                             placeholder="Paste the lyrics, one sung line per line.\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app_server import running_app
+from app_server import EXAMPLES, running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -130,3 +130,18 @@ def test_example_preview_edit_play_create_video(page, data_dir, tmp_path):
     page.locator("#reel-video").scroll_into_view_if_needed()
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
+
+
+def test_a_file_that_is_not_a_picture_gets_a_message(page, tmp_path):
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a picture at all")
+    page.wait_for_selector("#reel-preview-btn")
+    page.locator("#reel-image input[type=file]").set_input_files(str(fake))
+    page.locator("#reel-audio input[type=file]").set_input_files(str(EXAMPLES / "song.mp3"))
+    page.locator("#reel-lyrics textarea").fill("la la la")
+    page.wait_for_selector("#reel-image img[src*='holiday.jpg']", state="attached")  # both uploads done
+    page.wait_for_selector("#reel-audio [data-testid^=audio-player]", state="attached")
+    page.click("#reel-preview-btn")
+    toast = page.locator(".toast-body", has_text="holiday.jpg")
+    toast.wait_for(timeout=30_000)
+    assert "image" in toast.inner_text() and "Traceback" not in toast.inner_text()
