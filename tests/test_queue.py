@@ -129,10 +129,13 @@ def test_killed_worker_job_is_rendered_again_by_another(data_dir, song, consumer
     assert worker_pid in consumer.worker_pids() and ffmpeg
 
     os.kill(worker_pid, signal.SIGKILL)
-    # Recovery (after STALE s) kills the dead worker's ffmpeg, long before it could finish its encode.
-    wait_until(lambda: not any(alive(p) for p in ffmpeg), float(STALE) + 5, "the orphaned ffmpeg to be killed")
+    wait_until(lambda: jobs.get_job(job["id"])["attempts"] == 2, float(STALE) + 15, "the job to run again")
+    # Recovered a few seconds after the kill, while the dead worker's ffmpeg still had most of its
+    # ~10 s encode to go: recovery killed it.
+    wait_until(lambda: not any(alive(p) for p in ffmpeg), 1, "the orphaned ffmpeg to be killed")
     done = jobs.wait_for_job(job["id"], 90)
     assert done["state"] == "completed" and done["attempts"] == 2, done
+    assert not [p for p in (data_dir / "jobs" / job["id"]).iterdir() if p.name.startswith(".")]
     assert_valid_reel(done, song, 1080, 1920)
 
 

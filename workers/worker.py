@@ -1,6 +1,6 @@
 """`python -m workers.worker [--workers N] [--parent PID]`: the consumer the app starts.
 
-The same consumer as `huey_consumer workers.main.huey -w N -k process`, plus one duty:
+The same consumer as `huey_consumer workers.main.huey -w N -k process -m 1`, plus one duty:
 when the parent process (the app) is gone, stop like on SIGTERM — a job in flight is
 handed back to the queue and runs at the next start.
 """
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parent", type=int, help="stop when this process id is no longer the parent")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    consumer = huey.create_consumer(workers=max(1, args.workers), worker_type="process")
+    # An idle worker checks the SQLite queue at least every second (Huey's default backs off to 10 s).
+    consumer = huey.create_consumer(workers=max(1, args.workers), worker_type="process", max_delay=1.0)
     if args.parent:
         threading.Thread(target=stop_when_orphaned, args=(args.parent,), daemon=True).start()
     consumer.run()

@@ -2,7 +2,7 @@
 
 Each attempt renders into a fresh hidden folder inside the job folder and moves the
 finished files up, so a retry never writes over files a dead attempt's ffmpeg may
-still be writing.
+still be writing; it first removes what dead attempts left behind.
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ def run(job: dict, job_dir: Path, report: Callable[[str, float], None], cancel: 
     """Render the job's inputs; see `workers.backends` for the contract."""
     inputs = job["inputs"]
     words = [Word.from_dict(w) for w in job["words"]] if job.get("words") else None
+    for leftover in job_dir.glob(".attempt-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
     attempt = Path(tempfile.mkdtemp(prefix=".attempt-", dir=job_dir))
     try:
         result = make_reel(job_dir / inputs["image"], job_dir / inputs["audio"], job.get("lyrics"), attempt,
