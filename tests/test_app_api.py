@@ -59,8 +59,11 @@ def assert_reel(path: Path, width: int, height: int, min_seconds: float) -> None
 
 
 def test_named_endpoints_are_exactly_the_documented_ones(client):
-    named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert named == ENDPOINTS
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(named) == ENDPOINTS
+    create = {p["parameter_name"]: p for p in named["/create_video"]["parameters"]}
+    assert list(create) == ["image", "audio", "lyrics", "options", "words"]
+    assert create["options"]["parameter_has_default"] and create["words"]["parameter_has_default"]
 
 
 def test_health(client):
