@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 from typing import Optional
@@ -93,22 +94,29 @@ def lay_out(words: list[Word], options: ReelOptions) -> tuple[CaptionPainter, li
 
 def draw_states(painter: CaptionPainter, states: list[CaptionState], duration: float, folder: Path,
                 report: StageProgress) -> list[tuple[Path, float]]:
-    """One PNG per state plus a blank; returns the playlist covering 0..duration."""
+    """One PNG per state plus a blank; returns the playlist covering 0..duration.
+
+    PNG compression runs in a thread pool (zlib releases the GIL) while the next state
+    is drawn.
+    """
     blank = folder / "blank.png"
-    painter.blank().save(blank, compress_level=1)
     segments: list[tuple[Path, float]] = []
     t = 0.0
-    for n, state in enumerate(states):
-        start, end = max(state.start, t), min(state.end, duration)
-        if end <= start:
-            continue
-        if start > t:
-            segments.append((blank, start - t))
-        png = folder / f"state{n:05d}.png"
-        painter.draw(state).save(png, compress_level=1)
-        segments.append((png, end - start))
-        t = end
-        report("drawing", (n + 1) / len(states))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        saves = [pool.submit(painter.blank().save, blank, compress_level=1)]
+        for n, state in enumerate(states):
+            start, end = max(state.start, t), min(state.end, duration)
+            if end <= start:
+                continue
+            if start > t:
+                segments.append((blank, start - t))
+            png = folder / f"state{n:05d}.png"
+            saves.append(pool.submit(painter.draw(state).save, png, compress_level=1))
+            segments.append((png, end - start))
+            t = end
+            report("drawing", (n + 1) / len(states))
+        for save in saves:
+            save.result()
     if duration > t or not segments:
         segments.append((blank, max(duration - t, 0.001)))
     return segments

@@ -72,8 +72,10 @@ def write_playlist(path: Path, segments: list[tuple[Path, float]]) -> None:
 def _video_codec_args(encoder: str) -> list[str]:
     if encoder == "h264_nvenc":
         return ["-c:v", "h264_nvenc", "-preset", "p4", "-tune", "hq", "-rc", "vbr", "-cq", "23", "-b:v", "0"]
-    # superfast halves the encode time of veryfast on a still picture for ~25 % more bytes.
-    return ["-c:v", "libx264", "-preset", "superfast", "-tune", "stillimage", "-crf", "21"]
+    # A still picture needs no motion search: ultrafast with CABAC and deblocking back on
+    # takes half the CPU of veryfast here, with files of about the same size.
+    return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage",
+            "-x264-params", "cabac=1:deblock=0,0", "-crf", "20"]
 
 
 def ffmpeg_command(background_png: Path, playlist: Path, audio: Path, out: Path, *, options: ReelOptions,
@@ -85,7 +87,7 @@ def ffmpeg_command(background_png: Path, playlist: Path, audio: Path, out: Path,
         zoom = f"(1+{ZOOM_RANGE}*t/{duration:.3f})"
         frames += (f",scale=w='2*trunc({width}*{zoom}/2)':h='2*trunc({height}*{zoom}/2)':eval=frame,"
                    f"crop={width}:{height}")
-    graph = (f"[0:v]{frames},format=yuv420p[bg];"
+    graph = (f"[0:v]format=yuv420p,{frames}[bg];"
              f"[bg][1:v]overlay=x=0:y={band_top}:eof_action=repeat:format=yuv420,format=yuv420p[v]")
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
             "-i", str(background_png),
