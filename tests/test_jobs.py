@@ -199,14 +199,19 @@ def test_stranded_job_is_queued_again_once_then_failed(data_dir, song, monkeypat
     assert "worker stopped while rendering" in failed["error"] and failed["finished_at"]
 
 
-def test_live_workers_jobs_are_left_alone(data_dir, song, monkeypatch):
+def test_live_workers_jobs_are_left_alone_unless_dropped(data_dir, song, monkeypatch):
     monkeypatch.setenv("REEL_WORKER_STALE", "60")
     job = create(song)
     store.beat("busy:1:main", None)
+    store.set_current_job("busy:1:main", job["id"])
     store.claim(job["id"], "busy:1:main")
     tasks.recover_stranded_jobs()
     assert jobs.get_job(job["id"])["state"] == "processing"
     assert jobs.health()["workers_alive"] == 1
+
+    store.set_current_job("busy:1:main", None)  # its task ended without recording an outcome
+    tasks.recover_stranded_jobs()
+    assert jobs.get_job(job["id"])["state"] == "pending"
 
 
 def test_leftovers_of_a_dead_group_leader_are_killed_but_live_leaders_are_not():

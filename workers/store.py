@@ -2,7 +2,7 @@
 
 Two tables, created or migrated when a process first opens REEL_DATA_DIR/jobs.db:
   jobs     one row per job (state, progress, stage, error, options, inputs, outputs...)
-  workers  one row per worker (host, pid, own process group, last heartbeat)
+  workers  one row per worker (host, pid, own process group, last heartbeat, current job)
 
 Every change a worker makes to a job is conditional on still owning it (same worker,
 same attempt, still "processing"): a job that was deleted, recovered or timed out in
@@ -35,7 +35,8 @@ _JOB_COLUMNS = {"id": str, "state": str, "progress": int, "stage": str, "error":
                 "options": str, "inputs": str, "outputs": str, "backend": str, "attempts": int,
                 "worker": str, "duration": float, "transcribed": int,
                 "created_at": str, "started_at": str, "finished_at": str}
-_WORKER_COLUMNS = {"id": str, "host": str, "pid": int, "pgid": int, "started_at": str, "beat": float}
+_WORKER_COLUMNS = {"id": str, "host": str, "pid": int, "pgid": int, "started_at": str, "beat": float,
+                   "job": str}
 _JSON_FIELDS = ("options", "inputs", "outputs")
 _OWNED = "id = ? AND state = 'processing' AND worker = ? AND attempts = ?"
 STRAY_FOLDER_AGE = 3600  # s; a job folder without a record (crash mid-create) is removed after this
@@ -199,6 +200,11 @@ def beat(worker: str, pgid: Optional[int]) -> None:
                                 "started_at": now_iso(), "beat": time.time()}, pk="id", replace=True)
 
 
+def set_current_job(worker: str, job_id: Optional[str]) -> None:
+    """Say which job this worker is on (None: none); a job its worker is not on is stranded."""
+    _write("UPDATE workers SET job = ? WHERE id = ?", (job_id, worker))
+
+
 def forget_worker(worker: str) -> None:
     _write("DELETE FROM workers WHERE id = ?", (worker,))
 
@@ -208,12 +214,13 @@ def alive_workers(stale_after: float) -> int:
 
 
 def stranded_jobs(stale_after: float) -> list[tuple[dict, Optional[dict]]]:
-    """Processing jobs whose worker stopped beating: (job row, its worker row or None)."""
+    """Processing jobs whose worker stopped beating or is not on them: (job, its worker or None)."""
     cutoff = time.time() - stale_after
     rows = db().execute(
         "SELECT jobs.id, jobs.worker, jobs.attempts, workers.host, workers.pid, workers.pgid "
         "FROM jobs LEFT JOIN workers ON workers.id = jobs.worker "
-        "WHERE jobs.state = 'processing' AND (workers.id IS NULL OR workers.beat < ?)", (cutoff,)).fetchall()
+        "WHERE jobs.state = 'processing' AND (workers.id IS NULL OR workers.beat < ? OR workers.job IS NOT jobs.id)",
+        (cutoff,)).fetchall()
     return [({"id": r[0], "worker": r[1], "attempts": r[2]},
              {"host": r[3], "pid": r[4], "pgid": r[5]} if r[3] is not None else None) for r in rows]
 

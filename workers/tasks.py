@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sqlite3
 import threading
 import time
 from types import ModuleType
@@ -39,24 +38,31 @@ _me = threading.local()  # this worker's id, process group and stop flag (a thre
 def render_job(job_id: str) -> None:
     """Render one job if it is still pending; the outcome goes into its record."""
     worker = current_worker()
-    job = store.claim(job_id, worker)
-    if job is None:
-        return  # deleted before it ran, or already taken or finished
-    log.info("job %s: attempt %d on %s (%s)", job_id, job["attempts"], worker, job["backend"])
-    job.update(read_inputs(job))
+    store.set_current_job(worker, job_id)  # before the claim: never "processing" on a worker not on it
+    try:
+        job = store.claim(job_id, worker)
+        if job is not None:
+            render_claimed(job, worker)
+    finally:
+        store.set_current_job(worker, None)  # had the render ended without a record, recovery now sees it
+
+
+def render_claimed(job: dict, worker: str) -> None:
+    log.info("job %s: attempt %d on %s (%s)", job["id"], job["attempts"], worker, job["backend"])
     with JobWatch(job, worker) as watch:
         state, fields = run_backend(job, watch)
     if watch.timed_out:
         state, fields = "failed", {"error": timed_out_message()}
-    if store.finish(job_id, worker, job["attempts"], state, **fields):
-        log.info("job %s: %s %s", job_id, state, fields.get("error") or "")
-    elif store.find_job(job_id) is None:
-        shutil.rmtree(store.job_dir(job_id), ignore_errors=True)  # deleted mid-render: leave nothing
+    if store.finish(job["id"], worker, job["attempts"], state, **fields):
+        log.info("job %s: %s %s", job["id"], state, fields.get("error") or "")
+    elif store.find_job(job["id"]) is None:
+        shutil.rmtree(store.job_dir(job["id"]), ignore_errors=True)  # deleted mid-render: leave nothing
 
 
 def run_backend(job: dict, watch: "JobWatch") -> tuple[str, dict]:
     """(state, record fields) after running the job's backend."""
     try:
+        job = {**job, **read_inputs(job)}
         result = backend_module(job["backend"]).run(job, store.job_dir(job["id"]), watch.report, watch.cancel)
     except KeyboardInterrupt:  # the consumer is stopping: the job waits for the next start
         if store.requeue(job["id"], watch.worker, job["attempts"], refund=True):
@@ -128,7 +134,7 @@ class JobWatch:
                 self._kill_stuck_render()
             try:
                 owned = store.report(self.job_id, self.worker, self.attempt, *self._latest)
-            except sqlite3.OperationalError as exc:
+            except Exception as exc:  # a locked database must not end the watch (and its time limit)
                 log.warning("job %s: progress not recorded (%s)", self.job_id, exc)
                 continue
             if not owned and not self.cancel.is_set():
