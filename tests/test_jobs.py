@@ -233,6 +233,24 @@ def test_leftovers_of_a_dead_group_leader_are_killed_but_live_leaders_are_not():
             os.kill(orphan, signal.SIGKILL)
 
 
+def test_a_render_that_ignores_cancel_is_failed_and_its_group_killed(data_dir, song, monkeypatch):
+    monkeypatch.setenv("REEL_JOB_TIMEOUT", "0.5")
+    monkeypatch.setattr(tasks, "KILL_GRACE", 0.5)
+    stuck = subprocess.Popen(["sleep", "60"], start_new_session=True)  # stands in for the worker's group
+    job = create(song)
+    store.beat("w1", stuck.pid)
+    claimed = store.claim(job["id"], "w1")
+    try:
+        with tasks.JobWatch(claimed, "w1", stuck.pid) as watch:
+            assert watch.cancel.wait(5) and watch.timed_out  # first: asked to stop
+            wait_until(lambda: stuck.poll() is not None, 5, "the stuck group to be killed")
+    finally:
+        stuck.kill()
+        stuck.wait()
+    failed = jobs.get_job(job["id"])
+    assert failed["state"] == "failed" and failed["error"].startswith("timed out")
+
+
 def test_expiry_removes_old_finished_jobs_and_stray_folders(data_dir, song):
     old, recent, waiting = create(song), create(song), create(song)
     for job, finished in ((old, "2000-01-01T00:00:00+00:00"), (recent, store.now_iso())):

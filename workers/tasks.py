@@ -17,6 +17,7 @@ import shutil
 import threading
 import time
 from types import ModuleType
+from typing import Optional
 
 from reel.errors import ReelError
 from reel.model import words_from_json
@@ -49,7 +50,7 @@ def render_job(job_id: str) -> None:
 
 def render_claimed(job: dict, worker: str) -> None:
     log.info("job %s: attempt %d on %s (%s)", job["id"], job["attempts"], worker, job["backend"])
-    with JobWatch(job, worker) as watch:
+    with JobWatch(job, worker, _me.pgid) as watch:
         state, fields = run_backend(job, watch)
     if watch.timed_out:
         state, fields = "failed", {"error": timed_out_message()}
@@ -71,7 +72,8 @@ def run_backend(job: dict, watch: "JobWatch") -> tuple[str, dict]:
     except ReelError as exc:
         return "failed", {"error": str(exc)}
     except Exception:
-        log.exception("job %s: unexpected error", job["id"])
+        if not watch.cancel.is_set():  # (a deleted job's files vanish under it: no surprise there)
+            log.exception("job %s: unexpected error", job["id"])
         return "failed", {"error": "rendering failed unexpectedly; please try again"}
     return "completed", {"outputs": result["outputs"], "duration": result["duration"],
                          "transcribed": int(bool(result.get("transcribed"))),
@@ -102,10 +104,11 @@ def timed_out_message() -> str:
 class JobWatch:
     """Runs beside one render: progress into the record, cancel when lost, the time limit."""
 
-    def __init__(self, job: dict, worker: str):
-        self.job_id, self.worker, self.attempt = job["id"], worker, job["attempts"]
+    def __init__(self, job: dict, worker: str, pgid: Optional[int]):
+        """`pgid`: the process group this worker leads (killed if the render ignores cancel), or None."""
+        self.job_id, self.worker, self.attempt, self.pgid = job["id"], worker, job["attempts"], pgid
         self.cancel = threading.Event()
-        self.timed_out = False
+        self.timed_out = self._killed = False
         self._latest = ("starting", 0)
         self._done = threading.Event()
         self._deadline = time.monotonic() + settings.job_timeout()
@@ -130,7 +133,8 @@ class JobWatch:
                 log.warning("job %s: timed out, cancelling", self.job_id)
                 self.timed_out = True
                 self.cancel.set()
-            if late >= KILL_GRACE:
+            if late >= KILL_GRACE and not self._killed:
+                self._killed = True
                 self._kill_stuck_render()
             try:
                 owned = store.report(self.job_id, self.worker, self.attempt, *self._latest)
@@ -144,12 +148,11 @@ class JobWatch:
     def _kill_stuck_render(self) -> None:
         """The render ignored `cancel`: fail the job and kill this worker's group (ffmpeg too)."""
         store.finish(self.job_id, self.worker, self.attempt, "failed", error=timed_out_message())
-        pgid = getattr(_me, "pgid", None)
-        if pgid is None:
+        if self.pgid is None:
             log.error("job %s: render ignores cancel and cannot be killed in a thread worker", self.job_id)
             return
-        log.error("job %s: render ignores cancel; killing worker process group %d", self.job_id, pgid)
-        procs.kill_group(pgid)
+        log.error("job %s: render ignores cancel; killing worker process group %d", self.job_id, self.pgid)
+        procs.kill_group(self.pgid)
 
 
 # -- heartbeat and recovery ----------------------------------------------------------------------
