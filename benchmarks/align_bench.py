@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Word-alignment accuracy and speed of `reel align` on generated songs.
+
+Generates the public corpus (../shared/align_corpus/public_cases.py) and our own
+extra cases (other voices and seeds, music as loud as the voice, long intros,
+fast lines, sung notes, long reverb), runs `python -m reel align` on each
+case's audio.mp3, scores it with the corpus's evaluate.py and prints one row per
+case plus the pooled `align:` line for each set.
+
+  python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|all] [--only ID]
+                                   [--aligner offline] [--jobs 2]
+
+Generation is cached in DIR (default .cache/align_corpus); delete it to regenerate.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("REEL_SHARED_DIR", ROOT.parent / "shared"))
+CORPUS = SHARED / "align_corpus"
+sys.path.insert(0, str(CORPUS))
+
+from evaluate import evaluate, pooled, summary_line  # noqa: E402
+from make_case import CaseSpec, make_case  # noqa: E402
+from public_cases import CASES as PUBLIC_CASES  # noqa: E402
+
+# Original lyrics written for these extra cases.
+_HARBOUR = """Lanterns swinging on the harbour wall,
+sailors singing as the shadows fall.
+Every rope is creaking, every sail is torn,
+we will see the lighthouse long before the dawn.
+
+Mother, keep the kettle warm for me,
+I am coming home across the sea.
+"""
+_DESERT = """Dust on the dashboard, sun in my eyes,
+counting the mirrors and telephone wires.
+Nobody told me the road was this long,
+so I keep humming the same little song.
+
+Cactus and canyon and coyote calls,
+painted horizons and crumbling walls.
+"""
+_CLOCKWORK = """Clockwork heart is ticking in the dark,
+every gear is turning with a spark.
+Wind me up and let me run,
+I will dance until the day is done.
+Springs and wheels and silver keys,
+carry me wherever you please.
+"""
+_FASTTALK = """Rapid little rhythm running round my head,
+talking to the ceiling when I should be in bed,
+counting every heartbeat, counting every breath,
+racing through the alphabet to zebra from the left.
+Slow it down, slow it down,
+let the quiet come around.
+"""
+_WINTER = """Snowfall on the window, candles burning low,
+whispers in the hallway, footprints in the snow.
+Hold me like the winter holds the frozen lake,
+never let me wander, never let me break.
+"""
+_ORCHARD = """Apples in the orchard, honey in the hive,
+grandfather is whistling, glad to be alive.
+Butterflies are dancing over fields of rye,
+swallows draw their circles in the summer sky.
+
+When the evening gathers and the crickets play,
+we will fold the blankets and we'll walk away.
+"""
+
+EXTRA_CASES = [
+    CaseSpec(case_id="x01_harbour_f2_fast", voice="en-us+f2", rate=195, seed=11, lyrics=_HARBOUR,
+             word_gap=(0.0, 0.06), notes="fast female espeak, tiny gaps, clean"),
+    CaseSpec(case_id="x02_desert_slt_5db", voice="flite:slt", rate=165, seed=12, lyrics=_DESERT,
+             music_db=5.0, music_bpm=112, notes="Flite slt, music 5 dB"),
+    CaseSpec(case_id="x03_clockwork_awb_sung", voice="flite:awb", rate=130, seed=13, lyrics=_CLOCKWORK,
+             sung=True, music_db=8.0, music_bpm=92, notes="Flite awb (Scottish) sung, music 8 dB"),
+    CaseSpec(case_id="x04_fasttalk_kal", voice="flite:kal", rate=200, seed=14, lyrics=_FASTTALK,
+             word_gap=(0.0, 0.02), line_gap=(0.15, 0.4), music_db=10.0, music_bpm=126,
+             notes="Flite kal, very fast lines with no gaps, music 10 dB"),
+    CaseSpec(case_id="x05_winter_m4_0db", voice="en-gb+m4", rate=160, seed=15, lyrics=_WINTER,
+             music_db=0.0, music_bpm=100, notes="music as loud as the voice (0 dB)"),
+    CaseSpec(case_id="x06_orchard_nyc_intro", voice="en-us-nyc", rate=170, seed=16, lyrics=_ORCHARD,
+             music_db=6.0, music_bpm=108, lead_in=14.0, stanza_gap=(6.0, 8.0),
+             notes="14 s instrumental intro, 6 s break, music 6 dB"),
+    CaseSpec(case_id="x07_harbour_clan_reverb", voice="en-gb-x-gbclan", rate=125, seed=17, lyrics=_HARBOUR,
+             sung=True, reverb_db=-3.0, reverb_rt60=2.2, notes="sung, long heavy reverb, no music"),
+    CaseSpec(case_id="x08_desert_f4_sung_3db", voice="en-us+f4", rate=120, seed=18, lyrics=_DESERT,
+             sung=True, music_db=3.0, music_bpm=84, sung_stretch=(2.2, 3.6),
+             notes="long held vowels, music 3 dB"),
+    CaseSpec(case_id="x09_fasttalk_029_rap", voice="en-029+m3", rate=175, seed=19, lyrics=_FASTTALK,
+             music_db=8.0, music_bpm=96, line_overrides={"0": {"rate": 320, "word_gap": [0.0, 0.01]},
+                                                          "2": {"rate": 300, "word_gap": [0.0, 0.01]}},
+             notes="rapped lines at 300+ wpm, music 8 dB"),
+    CaseSpec(case_id="x10_clockwork_rms_sung", voice="flite:rms", rate=125, seed=20, lyrics=_CLOCKWORK,
+             sung=True, notes="Flite rms sung, no music"),
+    CaseSpec(case_id="x11_orchard_rp_noise", voice="en-gb-x-rp+f3", rate=150, seed=21, lyrics=_ORCHARD,
+             music_db=5.0, noise_db=15.0, notes="music 5 dB plus a loud noise floor"),
+    CaseSpec(case_id="x12_winter_slt_intro_0db", voice="flite:slt", rate=160, seed=22, lyrics=_WINTER,
+             music_db=2.0, lead_in=9.0, tail=6.0, notes="Flite slt, 9 s intro, 6 s outro, music 2 dB"),
+    CaseSpec(case_id="x13_harbour_wm_sung_music", voice="en-gb-x-gbcwmd", rate=120, seed=23, lyrics=_HARBOUR,
+             sung=True, music_db=4.0, reverb_db=-10.0, music_bpm=76, notes="sung, music 4 dB, reverb"),
+    CaseSpec(case_id="x14_desert_kal_sung", voice="flite:kal", rate=125, seed=24, lyrics=_DESERT,
+             sung=True, music_db=6.0, lead_in=6.0, notes="Flite kal sung, 6 s intro, music 6 dB"),
+]
+
+SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES}
+
+
+def generate(cases: list[CaseSpec], corpus: Path) -> list[Path]:
+    """Make each case once (cached by case id) and return their folders."""
+    folders = []
+    for spec in cases:
+        folder = corpus / spec.case_id
+        if not (folder / "truth.json").is_file():
+            make_case(spec, str(folder))
+        folders.append(folder)
+    return folders
+
+
+def run_case(folder: Path, aligner: str, out_dir: Path) -> dict:
+    """Align one case with the CLI; returns its scores and wall time."""
+    pred = out_dir / f"{folder.name}.json"
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "reel", "align", "--audio", str(folder / "audio.mp3"),
+                           "--lyrics", str(folder / "lyrics.txt"), "--out", str(pred), "--aligner", aligner],
+                          cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{folder.name}: reel align failed:\n{proc.stderr}")
+    truth = json.loads((folder / "truth.json").read_text())
+    result = evaluate(truth, json.loads(pred.read_text()))
+    result.update(case=folder.name, seconds=seconds, audio_s=truth["duration"])
+    return result
+
+
+def print_table(title: str, results: list[dict]) -> None:
+    print(f"\n{title}")
+    print(f"{'case':<28} {'audio s':>7} {'words':>5} {'within100':>9} {'median':>7} {'p90':>7} "
+          f"{'missing':>7} {'runtime':>8}")
+    for r in results:
+        print(f"{r['case']:<28} {r['audio_s']:7.1f} {r['n_truth']:5d} {r['within100_pct']:8.1f}% "
+              f"{r['median_ms']:5.0f}ms {r['p90_ms']:5.0f}ms {r['missing_pct']:6.1f}% {r['seconds']:7.2f}s")
+    total_audio = sum(r["audio_s"] for r in results)
+    total_time = sum(r["seconds"] for r in results)
+    worst = min(results, key=lambda r: r["within100_pct"])
+    print(f"worst case: {worst['case']} {worst['within100_pct']:.1f}%; "
+          f"runtime {total_time:.1f} s for {total_audio:.0f} s of audio "
+          f"({60 * total_time / total_audio:.2f} s per minute, CLI start-up included)")
+    print(summary_line(pooled(results)))
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", type=Path, default=ROOT / ".cache" / "align_corpus")
+    p.add_argument("--set", choices=("public", "extra", "all"), default="all")
+    p.add_argument("--only", action="append", help="case id (repeatable)")
+    p.add_argument("--aligner", default="offline")
+    p.add_argument("--jobs", type=int, default=1, help="cases aligned at once (1 gives clean timings)")
+    a = p.parse_args(argv)
+    names = ("public", "extra") if a.set == "all" else (a.set,)
+    with tempfile.TemporaryDirectory(prefix="align_bench_") as tmp:
+        for name in names:
+            cases = [c for c in SETS[name] if not a.only or c.case_id in a.only]
+            if not cases:
+                continue
+            folders = generate(cases, a.corpus / name)
+            with ThreadPoolExecutor(a.jobs) as pool:
+                results = list(pool.map(lambda f: run_case(f, a.aligner, Path(tmp)), folders))
+            print_table(f"{name} cases ({len(results)}), aligner={a.aligner}", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

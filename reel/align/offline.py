@@ -1,0 +1,217 @@
+"""Offline word timing with PocketSphinx 5 (en-us model and dictionary ship with it).
+
+`align_lyrics` force-aligns the given lyrics. Long forced alignments are brittle: a
+search that loses the voice (an intro, a held note, loud music) either fails or
+ends early with the last words unplaced. So the words are aligned *progressively*:
+the remaining words are aligned against the remaining audio; the words before the
+point where the search gave up are kept (less a safety margin), and the rest is
+aligned again from there, with wider beams or fewer words when a try fails.
+Words nothing can pronounce, or that no try placed, are spread between their
+neighbours with a low confidence. Every word comes back timed, in order.
+
+`transcribe` is plain PocketSphinx recognition with the en-us language model, for
+audio without lyrics; its words are grouped in lines at pauses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pocketsphinx
+
+from reel.align.pronounce import pronounce
+from reel.errors import ReelError
+from reel.lyrics import Lyrics
+from reel.model import Progress, Word
+
+SAMPLE_RATE = 16000
+FRAME_S = 0.01  # PocketSphinx's frame step
+# Search settings, narrowest (fastest) first; a wider one is tried when a search fails.
+BEAMS = ({}, {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70})
+MIN_AUDIO_S = 0.1  # shorter audio is not searched
+KEEP_MARGIN = 2  # words before a failed search's end that are aligned again
+END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
+VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+INTERPOLATED_CONFIDENCE = 0.1
+LINE_PAUSE_S = 0.8  # a pause this long starts a new line in a transcription
+LINE_MAX_WORDS = 8
+
+
+@dataclass
+class Timed:
+    """One aligned word: its index in the lyrics, start and end (s), confidence."""
+
+    index: int
+    start: float
+    end: float
+    confidence: float
+
+
+def _pcm16(pcm: np.ndarray) -> bytes:
+    return (np.clip(pcm, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def _decoder(**settings) -> pocketsphinx.Decoder:
+    """A PocketSphinx decoder on the bundled en-us model (quiet, no language model)."""
+    return pocketsphinx.Decoder(loglevel="FATAL", lm=None, **settings)
+
+
+class ForcedAligner:
+    """Aligns runs of lyric words (by index) to stretches of audio.
+
+    One decoder per beam setting; each lyric word is added to their dictionaries
+    under its own name ("w12"), so repeated words never get mixed up.
+    """
+
+    def __init__(self, phones: dict[int, str], vowel_repeat: int = 1):
+        self.decoders = [_decoder(**beams) for beams in BEAMS]
+        for d in self.decoders:
+            for i, ph in phones.items():
+                d.add_word(f"w{i}", _lengthen(ph, vowel_repeat), False)
+            d.add_word(END_WORD, "SIL", True)
+
+    def align(self, pcm: np.ndarray, indices: list[int], offset: float) -> Optional[list[Timed]]:
+        """Words placed by the first search that succeeds (maybe only the first few)."""
+        if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
+            return None
+        audio = _pcm16(pcm)
+        for d in self.decoders:
+            d.set_align_text(" ".join(f"w{i}" for i in indices) + f" {END_WORD}")
+            d.start_utt()
+            d.process_raw(audio, full_utt=True)
+            d.end_utt()
+            segments = d.seg()
+            if segments is not None:
+                placed = [Timed(int(s.word[1:]), offset + s.start_frame * FRAME_S,
+                                offset + (s.end_frame + 1) * FRAME_S, 0.9)
+                          for s in segments if s.word.startswith("w")]
+                if placed:
+                    return placed
+        return None
+
+
+def _lengthen(phones: str, repeat: int) -> str:
+    """Repeat each vowel: a lower bound on how short a (sung) word can be."""
+    return " ".join(" ".join([p] * (repeat if p in VOWELS else 1)) for p in phones.split())
+
+
+def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list[int],
+                          progress: Progress) -> dict[int, Timed]:
+    """Align all `indices` in order, restarting after the point where a search gave up."""
+    duration = len(pcm) / SAMPLE_RATE
+    placed: dict[int, Timed] = {}
+    pos, start = 0, 0.0
+    while pos < len(indices):
+        todo = indices[pos:]
+        got = None
+        while got is None and todo:
+            got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start)
+            if got is None:
+                todo = todo[:len(todo) // 2]  # fewer words: an easier search
+        if not got:
+            pos += 1  # give this word up (interpolated later) and go on
+            start = min(duration, start + 0.2)
+            continue
+        complete = len(got) == len(indices) - pos
+        keep = got if complete else got[:max(1, len(got) - KEEP_MARGIN)]
+        if not complete:
+            for t in keep[-KEEP_MARGIN:]:
+                t.confidence = 0.6
+        for t in keep:
+            placed[t.index] = t
+        pos = indices.index(keep[-1].index) + 1
+        start = keep[-1].end
+        progress("aligning", min(1.0, pos / len(indices)))
+    return placed
+
+
+def _interpolate(timed: list[Optional[Timed]], duration: float) -> list[Timed]:
+    """Give unplaced words times spread between their placed neighbours."""
+    out: list[Timed] = []
+    i = 0
+    while i < len(timed):
+        if timed[i] is not None:
+            out.append(timed[i])
+            i += 1
+            continue
+        j = i
+        while j < len(timed) and timed[j] is None:
+            j += 1
+        left = out[-1].end if out else 0.0
+        right = timed[j].start if j < len(timed) else duration
+        step = max(0.0, right - left) / (j - i + 1)
+        for k in range(i, j):
+            s = left + step * (k - i + 0.5)
+            out.append(Timed(k, s, s + step * 0.8, INTERPOLATED_CONFIDENCE))
+        i = j
+    return out
+
+
+def _monotonic(timed: list[Timed], duration: float) -> list[Timed]:
+    """Starts never go back, ends never before starts, all inside the audio."""
+    last = 0.0
+    for t in timed:
+        t.start = min(max(t.start, last), duration)
+        t.end = min(max(t.end, t.start), duration)
+        last = t.start
+    return timed
+
+
+def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Progress) -> list[Word]:
+    """Time every lyric word in `pcm` (mono float32, 16 kHz)."""
+    words = lyrics.words
+    duration = len(pcm) / SAMPLE_RATE
+    progress("aligning", 0.0)
+    lookup = _dictionary().lookup_word
+    phones = {i: ph for i, (text, _) in enumerate(words) if (ph := pronounce(text, lookup))}
+    indices = sorted(phones)
+    placed = progressive_alignment(pcm, ForcedAligner(phones), indices, progress) if indices else {}
+    timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
+    progress("aligning", 1.0)
+    return [Word(text, t.start, t.end, line, t.confidence) for (text, line), t in zip(words, timed)]
+
+
+_DICTIONARY: Optional[pocketsphinx.Decoder] = None
+
+
+def _dictionary() -> pocketsphinx.Decoder:
+    """A decoder kept for dictionary look-ups (loaded once per process)."""
+    global _DICTIONARY
+    if _DICTIONARY is None:
+        _DICTIONARY = _decoder()
+    return _DICTIONARY
+
+
+_RECOGNIZER: Optional[pocketsphinx.Decoder] = None
+
+
+def transcribe(audio_path: Path, pcm: np.ndarray, progress: Progress) -> list[Word]:
+    """Recognise the words (en-us language model); lines break at pauses."""
+    global _RECOGNIZER
+    progress("aligning", 0.0)
+    if _RECOGNIZER is None:
+        _RECOGNIZER = pocketsphinx.Decoder(loglevel="FATAL")
+    d = _RECOGNIZER
+    d.start_utt()
+    step = SAMPLE_RATE * 10
+    for k in range(0, len(pcm), step):
+        d.process_raw(_pcm16(pcm[k:k + step]), False, False)
+        progress("aligning", min(0.99, (k + step) / len(pcm)))
+    d.end_utt()
+    words: list[Word] = []
+    line, count, last_end = 0, 0, None
+    for s in d.seg() or []:
+        text = s.word.split("(")[0]
+        if text.startswith(("<", "[")):
+            continue
+        start, end = s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S
+        if words and (start - last_end >= LINE_PAUSE_S or count >= LINE_MAX_WORDS):
+            line, count = line + 1, 0
+        words.append(Word(text, start, end, line, min(1.0, max(0.0, s.prob))))
+        count, last_end = count + 1, end
+    progress("aligning", 1.0)
+    if not words:
+        raise ReelError("no words could be recognised in the audio; paste the lyrics instead")
+    return words
