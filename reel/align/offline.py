@@ -14,6 +14,7 @@ audio without lyrics; its words are grouped in lines at pauses.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -31,7 +32,14 @@ FRAME_S = 0.01  # PocketSphinx's frame step
 # Search settings, narrowest (fastest) first; a wider one is tried when a search fails.
 BEAMS = ({}, {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70})
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
+MIN_AUDIO_S = 0.1  # shorter audio is not searched
 KEEP_MARGIN = 2  # words before a failed search's end that are aligned again
+CHUNK_WORDS = 12  # words per windowed search when a whole-song search fails
+WINDOW_STRETCH = 2.0  # window length / the words' expected duration
+MIN_WINDOW_S = 4.0
+INTRO_S = 15.0  # extra window before the first word (instrumental intros)
+DEFAULT_WORD_S = 0.6
+TIME_BUDGET_S, TIME_PER_AUDIO_S = 1.0, 0.1  # searching stops after this; the rest is spread
 END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
 VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
 INTERPOLATED_CONFIDENCE = 0.1
@@ -76,6 +84,8 @@ class ForcedAligner:
         """Words placed by the first search that succeeds (maybe only the first few)."""
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
+        if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
+            return None
         audio = _pcm16(pcm)
         for d in self.decoders:
             d.set_align_text(" ".join(f"w{i}" for i in indices) + f" {END_WORD}")
@@ -97,28 +107,49 @@ def _lengthen(phones: str, repeat: int) -> str:
     return " ".join(" ".join([p] * (repeat if p in VOWELS else 1)) for p in phones.split())
 
 
+def _seconds_per_word(placed: dict[int, Timed]) -> float:
+    """How fast the words come so far (a guess before three are placed)."""
+    if len(placed) < 3:
+        return DEFAULT_WORD_S
+    times = sorted(t.start for t in placed.values())
+    return max(0.15, (times[-1] - times[0]) / (len(times) - 1))
+
+
 def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list[int],
                           progress: Progress) -> dict[int, Timed]:
-    """Align all `indices` in order, restarting after the point where a search gave up."""
+    """Align all `indices` in order, restarting after the point where a search gave up.
+
+    First all remaining words against all remaining audio; when that search
+    fails, a chunk of the next words against a window sized for them (a
+    search given too much audio for too few words stretches them over it).
+    Of a partial or chunked result only the words well before its end are kept.
+    """
     duration = len(pcm) / SAMPLE_RATE
     placed: dict[int, Timed] = {}
-    pos, start = 0, 0.0
-    while pos < len(indices):
+    pos, start, whole = 0, 0.0, True
+    deadline = time.monotonic() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
+    while pos < len(indices) and time.monotonic() < deadline:
         todo = indices[pos:]
-        got = None
-        while got is None and todo:
-            got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start)
-            if got is None:
-                todo = todo[:len(todo) // 2]  # fewer words: an easier search
+        got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start) if whole else None
+        whole = got is not None  # once the rest fails as a whole, go on in windows (linear time)
+        margin = KEEP_MARGIN
+        count = min(len(todo), CHUNK_WORDS)
+        while got is None and count:
+            window = count * _seconds_per_word(placed) * WINDOW_STRETCH + (INTRO_S if not placed else 0.0)
+            window = max(MIN_WINDOW_S, window)
+            stop = int(min(duration, start + window) * SAMPLE_RATE)
+            got = aligner.align(pcm[int(start * SAMPLE_RATE):stop], todo[:count], start)
+            margin = max(KEEP_MARGIN, count // 3) if stop < len(pcm) else KEEP_MARGIN
+            count //= 2
         if not got:
             pos += 1  # give this word up (interpolated later) and go on
-            start = min(duration, start + 0.2)
+            start = min(duration, start + _seconds_per_word(placed))
             continue
-        complete = len(got) == len(indices) - pos
-        keep = got if complete else got[:max(1, len(got) - KEEP_MARGIN)]
+        complete = got[-1].index == indices[-1]
+        keep = got if complete else got[:max(1, len(got) - margin)]
         if not complete:
             for t in keep[-KEEP_MARGIN:]:
-                t.confidence = 0.6
+                t.confidence = min(t.confidence, 0.6)
         for t in keep:
             placed[t.index] = t
         pos = indices.index(keep[-1].index) + 1
