@@ -10,7 +10,7 @@ case plus the pooled `align:` line for each set.
   python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|all] [--only ID]
                                    [--aligner offline] [--jobs 2]
 
-Generation is cached in DIR (default .cache/align_corpus); delete it to regenerate.
+Generation is cached in DIR (default tmp/align_corpus, git-ignored); delete it to regenerate.
 """
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def print_table(title: str, results: list[dict]) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", type=Path, default=ROOT / ".cache" / "align_corpus")
+    p.add_argument("--corpus", type=Path, default=ROOT / "tmp" / "align_corpus")
     p.add_argument("--set", choices=("public", "extra", "all"), default="all")
     p.add_argument("--only", action="append", help="case id (repeatable)")
     p.add_argument("--aligner", default="offline")

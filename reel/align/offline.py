@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 import pocketsphinx
 
-from reel.align.pronounce import pronounce
+from reel.align.pronounce import dictionary_key, pronounce
 from reel.errors import ReelError
 from reel.lyrics import Lyrics
 from reel.model import Progress, Word
@@ -70,14 +70,18 @@ class ForcedAligner:
     """Aligns runs of lyric words (by index) to stretches of audio.
 
     One decoder per beam setting; each lyric word is added to their dictionaries
-    under its own name ("w12"), so repeated words never get mixed up.
+    under its own name ("w12"), so repeated words never get mixed up. A word whose
+    pronunciation is a guess (not in the dictionary) may also be a pause: one
+    unsung or mispronounced word must not derail the whole search.
     """
 
-    def __init__(self, phones: dict[int, str], vowel_repeat: int = 1):
+    def __init__(self, phones: dict[int, str], guessed: set[int], vowel_repeat: int = 1):
         self.decoders = [_decoder(**beams) for beams in BEAMS]
         for d in self.decoders:
             for i, ph in phones.items():
                 d.add_word(f"w{i}", _lengthen(ph, vowel_repeat), False)
+                if i in guessed:  # a guessed pronunciation may match nothing sung: allow a pause
+                    d.add_word(f"w{i}(2)", "SIL", False)
             d.add_word(END_WORD, "SIL", True)
 
     def align(self, pcm: np.ndarray, indices: list[int], offset: float) -> Optional[list[Timed]]:
@@ -94,8 +98,8 @@ class ForcedAligner:
             d.end_utt()
             segments = d.seg()
             if segments is not None:
-                placed = [Timed(int(s.word[1:]), offset + s.start_frame * FRAME_S,
-                                offset + (s.end_frame + 1) * FRAME_S, 0.9)
+                placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
+                                offset + (s.end_frame + 1) * FRAME_S, 0.3 if "(" in s.word else 0.9)
                           for s in segments if s.word.startswith("w")]
                 if placed:
                     return placed
@@ -197,8 +201,10 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     progress("aligning", 0.0)
     lookup = _dictionary().lookup_word
     phones = {i: ph for i, (text, _) in enumerate(words) if (ph := pronounce(text, lookup))}
+    guessed = {i for i, (text, _) in enumerate(words) if not lookup(dictionary_key(text))}
     indices = sorted(phones)
-    placed = progressive_alignment(pcm, ForcedAligner(phones), indices, progress) if indices else {}
+    aligner = ForcedAligner(phones, guessed)
+    placed = progressive_alignment(pcm, aligner, indices, progress) if indices else {}
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
     progress("aligning", 1.0)
     return [Word(text, t.start, t.end, line, t.confidence) for (text, line), t in zip(words, timed)]
@@ -226,10 +232,7 @@ def transcribe(audio_path: Path, pcm: np.ndarray, progress: Progress) -> list[Wo
         _RECOGNIZER = pocketsphinx.Decoder(loglevel="FATAL")
     d = _RECOGNIZER
     d.start_utt()
-    step = SAMPLE_RATE * 10
-    for k in range(0, len(pcm), step):
-        d.process_raw(_pcm16(pcm[k:k + step]), False, False)
-        progress("aligning", min(0.99, (k + step) / len(pcm)))
+    d.process_raw(_pcm16(pcm), False, True)  # whole utterance: batch mean normalisation
     d.end_utt()
     words: list[Word] = []
     line, count, last_end = 0, 0, None

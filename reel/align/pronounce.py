@@ -17,6 +17,10 @@ from typing import Callable, Optional
 
 Lookup = Callable[[str], Optional[str]]
 
+# The phones of PocketSphinx's en-us acoustic model.
+PHONES = frozenset("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S "
+                   "SH T TH UH UW V W Y Z ZH".split())
+
 # IPA symbols (longest first when scanning) -> ARPAbet phones.
 _IPA = {
     "tʃ": "CH", "dʒ": "JH", "eɪ": "EY", "aɪ": "AY", "ɔɪ": "OY", "aʊ": "AW", "oʊ": "OW", "əʊ": "OW",
