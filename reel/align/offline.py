@@ -32,7 +32,6 @@ FRAME_S = 0.01  # PocketSphinx's frame step
 # Search settings, narrowest (fastest) first; a wider one is tried when a search fails.
 BEAMS = ({}, {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70})
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
-MIN_AUDIO_S = 0.1  # shorter audio is not searched
 KEEP_MARGIN = 2  # words before a failed search's end that are aligned again
 CHUNK_WORDS = 12  # words per windowed search when a whole-song search fails
 WINDOW_STRETCH = 2.0  # window length / the words' expected duration
@@ -41,7 +40,8 @@ INTRO_S = 15.0  # extra window before the first word (instrumental intros)
 DEFAULT_WORD_S = 0.6
 TIME_BUDGET_S, TIME_PER_AUDIO_S = 1.0, 0.1  # searching stops after this; the rest is spread
 END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
-VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+ALIGNED_CONFIDENCE, EDGE_CONFIDENCE = 0.9, 0.6  # edge: kept just before where a search gave up
+PAUSE_CONFIDENCE = 0.3  # a guessed word the search took for a pause
 INTERPOLATED_CONFIDENCE = 0.1
 LINE_PAUSE_S = 0.8  # a pause this long starts a new line in a transcription
 LINE_MAX_WORDS = 8
@@ -75,19 +75,17 @@ class ForcedAligner:
     unsung or mispronounced word must not derail the whole search.
     """
 
-    def __init__(self, phones: dict[int, str], guessed: set[int], vowel_repeat: int = 1):
+    def __init__(self, phones: dict[int, str], guessed: set[int]):
         self.decoders = [_decoder(**beams) for beams in BEAMS]
         for d in self.decoders:
             for i, ph in phones.items():
-                d.add_word(f"w{i}", _lengthen(ph, vowel_repeat), False)
+                d.add_word(f"w{i}", ph, False)
                 if i in guessed:  # a guessed pronunciation may match nothing sung: allow a pause
                     d.add_word(f"w{i}(2)", "SIL", False)
             d.add_word(END_WORD, "SIL", True)
 
     def align(self, pcm: np.ndarray, indices: list[int], offset: float) -> Optional[list[Timed]]:
         """Words placed by the first search that succeeds (maybe only the first few)."""
-        if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
-            return None
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
         audio = _pcm16(pcm)
@@ -99,16 +97,12 @@ class ForcedAligner:
             segments = d.seg()
             if segments is not None:
                 placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
-                                offset + (s.end_frame + 1) * FRAME_S, 0.3 if "(" in s.word else 0.9)
+                                offset + (s.end_frame + 1) * FRAME_S,
+                                PAUSE_CONFIDENCE if "(" in s.word else ALIGNED_CONFIDENCE)
                           for s in segments if s.word.startswith("w")]
                 if placed:
                     return placed
         return None
-
-
-def _lengthen(phones: str, repeat: int) -> str:
-    """Repeat each vowel: a lower bound on how short a (sung) word can be."""
-    return " ".join(" ".join([p] * (repeat if p in VOWELS else 1)) for p in phones.split())
 
 
 def _seconds_per_word(placed: dict[int, Timed]) -> float:
@@ -153,7 +147,7 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
         keep = got if complete else got[:max(1, len(got) - margin)]
         if not complete:
             for t in keep[-KEEP_MARGIN:]:
-                t.confidence = min(t.confidence, 0.6)
+                t.confidence = min(t.confidence, EDGE_CONFIDENCE)
         for t in keep:
             placed[t.index] = t
         pos = indices.index(keep[-1].index) + 1
