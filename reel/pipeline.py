@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from reel.subtitles import subtitle_file, write_subtitles
 OUTPUT_NAMES = {"video": "video.mp4", "srt": "captions.srt", "ass": "captions.ass",
                 "vtt": "captions.vtt", "words": "words.json"}
 # Share of the whole job each stage takes, in order (for one 0..1 progress figure).
+SAVES_IN_FLIGHT = 8
 STAGE_WEIGHTS = {"checking": 0.03, "aligning": 0.40, "layout": 0.02, "drawing": 0.05, "encoding": 0.50}
 
 
@@ -96,14 +98,14 @@ def draw_states(painter: CaptionPainter, states: list[CaptionState], duration: f
                 report: StageProgress) -> list[tuple[Path, float]]:
     """One PNG per state plus a blank; returns the playlist covering 0..duration.
 
-    PNG compression runs in a thread pool (zlib releases the GIL) while the next state
-    is drawn.
+    PNG compression runs in a thread pool (zlib releases the GIL) while the next states
+    are drawn; at most SAVES_IN_FLIGHT pictures wait in memory.
     """
     blank = folder / "blank.png"
     segments: list[tuple[Path, float]] = []
     t = 0.0
     with ThreadPoolExecutor(max_workers=2) as pool:
-        saves = [pool.submit(painter.blank().save, blank, compress_level=1)]
+        saves = deque([pool.submit(painter.blank().save, blank, compress_level=1)])
         for n, state in enumerate(states):
             start, end = max(state.start, t), min(state.end, duration)
             if end <= start:
@@ -112,6 +114,8 @@ def draw_states(painter: CaptionPainter, states: list[CaptionState], duration: f
                 segments.append((blank, start - t))
             png = folder / f"state{n:05d}.png"
             saves.append(pool.submit(painter.draw(state).save, png, compress_level=1))
+            while len(saves) > SAVES_IN_FLIGHT:
+                saves.popleft().result()
             segments.append((png, end - start))
             t = end
             report("drawing", (n + 1) / len(states))
