@@ -53,8 +53,8 @@ def make_case(name: str, lyrics: str, *args: str):
 
 @pytest.mark.parametrize("case_id, floor", [
     ("p1_city_lights", 95.0),     # clean speech: measured 100 %
-    ("p4_summer_static", 65.0),   # sung, held vowels: measured 69 %
-    ("p7_flite_station", 65.0),   # Flite voice (real speaker) + music: measured 69 %
+    ("p4_summer_static", 80.0),   # sung, held vowels: measured 87 %
+    ("p7_flite_station", 80.0),   # Flite voice (real speaker) + music: measured 90 %
 ])
 def test_public_case_accuracy(public_case, case_id, floor):
     folder = public_case(case_id)
