@@ -95,9 +95,10 @@ def test_full_job_progress_and_outputs(remote, song, tmp_path):
     truth = song["truth"]["words"]
     assert [w["text"] for w in words] == [w["text"] for w in truth]
     assert sum(abs(w["start"] - t["start"]) < 0.1 for w, t in zip(words, truth)) >= 0.8 * len(truth)
-    # The worker's progress went through RunPod's status into report(), in order.
+    # The worker's progress went through RunPod's status into report(), in order. Status is
+    # polled, so a stage shorter than one poll (this tiny encode) may pass unseen.
     stages = [s for s, _ in reports.seen]
-    assert stages[0] == "uploading" and {"aligning", "encoding"} <= set(stages) and stages[-1] == "downloading"
+    assert stages[0] == "uploading" and "aligning" in stages and stages[-1] == "downloading"
     remote_fractions = [f for s, f in reports.seen if s not in ("uploading", "downloading")]
     assert remote_fractions == sorted(remote_fractions) and remote_fractions[-1] > 0.5
     sent = [j for j in remote.jobs.values() if j["status"] == "COMPLETED"][-1]
