@@ -9,6 +9,7 @@ of several seconds, long enough to interrupt.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -181,8 +182,12 @@ def test_stopping_the_consumer_hands_jobs_back_and_a_restart_runs_them(data_dir,
 
 def test_embedded_worker_runs_jobs_and_stops_with_its_app(data_dir, short):
     jobs.start_embedded_worker(workers=1)
-    try:
-        assert jobs.wait_for_job(submit(short)["id"], 60)["state"] == "completed"
+    try:  # lyrics only, as from the app: the worker aligns them (offline aligner)
+        job = jobs.create_job(short["image"], short["audio"], short["lyrics"], FAST)
+        done = jobs.wait_for_job(job["id"], 90)
+        assert done["state"] == "completed" and not done["transcribed"], done
+        words = json.loads(jobs.job_output(job["id"], "words").read_text())["words"]
+        assert [w["text"] for w in words] == [w["text"] for w in short["words"]]
         assert jobs.health()["ok"]
     finally:
         jobs.stop_embedded_worker()
