@@ -100,21 +100,28 @@ class ForcedAligner:
             d.add_word(END_WORD, "SIL", True)
 
     def align(self, pcm: np.ndarray, indices: list[int], offset: float,
-              ahead: tuple[int, ...] = ()) -> Optional[list[Timed]]:
+              ahead: tuple[int, ...] = (), deadline: float = float("inf")) -> Optional[list[Timed]]:
         """Words placed by the first search that succeeds (maybe only the first few).
 
         `ahead` are the words that follow: each may be found in the audio or be a
         pause, so the end of a window of audio need not stretch `indices` over it.
+        No further setting is tried when it would likely end after `deadline`
+        (a time.monotonic() value).
         """
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
         audio = _pcm16(pcm)
+        took = 0.0
         for d in self.decoders:
+            began = time.monotonic()
+            if began + took > deadline:  # the next search would likely end past it
+                break
             d.set_align_text(" ".join([f"w{i}" for i in indices] + [f"ahead{i}" for i in ahead] + [END_WORD]))
             d.start_utt()
             d.process_raw(audio, full_utt=True)
             d.end_utt()
             segments = d.seg()
+            took = time.monotonic() - began
             if segments is not None:
                 placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
                                 offset + (s.end_frame + 1) * FRAME_S,
@@ -153,7 +160,7 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
     deadline = time.monotonic() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
     while pos < len(indices) and time.monotonic() < deadline:
         todo = indices[pos:]
-        got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start) if whole else None
+        got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start, deadline=deadline) if whole else None
         whole = got is not None  # once the rest fails as a whole, go on in windows (linear time)
         margin = KEEP_MARGIN
         count = min(len(todo), CHUNK_WORDS)
@@ -162,7 +169,7 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
             window = max(MIN_WINDOW_S, window)
             stop = int(min(duration, start + window) * SAMPLE_RATE)
             got = aligner.align(pcm[int(start * SAMPLE_RATE):stop], todo[:count], start,
-                                tuple(todo[count:count + LOOKAHEAD_WORDS]))
+                                tuple(todo[count:count + LOOKAHEAD_WORDS]), deadline)
             margin = max(KEEP_MARGIN, count // 3) if stop < len(pcm) else KEEP_MARGIN
             count //= 2
         if not got:
