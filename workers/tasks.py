@@ -166,7 +166,7 @@ def current_worker() -> str:
 
 @huey.on_startup()
 def start_heartbeat() -> None:
-    """In each new worker: own process group, first beat, recovery, then a beat thread."""
+    """In each new worker: its own process group, a first beat, then the heartbeat thread."""
     _me.pgid = procs.lead_own_group()
     _me.id = f"{store.HOST}:{os.getpid()}:{threading.current_thread().name}"
     _me.stop = threading.Event()
@@ -182,7 +182,7 @@ def stop_heartbeat() -> None:
         store.forget_worker(_me.id)
 
 
-def heartbeat(worker: str, pgid, stop: threading.Event) -> None:
+def heartbeat(worker: str, pgid: Optional[int], stop: threading.Event) -> None:
     """Beat, recover stranded jobs, and now and then delete expired jobs, until stopped."""
     next_expiry = time.monotonic()
     interval = min(10.0, settings.worker_stale_after() / 4)
@@ -201,7 +201,7 @@ def heartbeat(worker: str, pgid, stop: threading.Event) -> None:
 
 
 def recover_stranded_jobs() -> None:
-    """Jobs "processing" on a worker without a recent beat: run them again once, then fail them."""
+    """Jobs "processing" on a worker that stopped beating (or is not on them): run again once, then fail."""
     stale_after = settings.worker_stale_after()
     for job, owner in store.stranded_jobs(stale_after):
         if owner and owner["host"] == store.HOST and owner["pgid"]:
