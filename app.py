@@ -252,12 +252,7 @@ def list_jobs(state: str = "", limit: float = 50) -> list:
 @user_errors
 def health() -> dict:
     """Whether the service can take work: database, queue, live workers, free disk, jobs per state."""
-    report = jobs.health()
-    # Server paths are nobody's business (and a "path" key makes gradio_client fetch it as a file).
-    for part in report.values():
-        if isinstance(part, dict):
-            part.pop("path", None)
-    return report
+    return jobs.health()
 
 
 @user_errors

@@ -145,12 +145,11 @@ def delete_row(job_id: str) -> bool:
     return _write("DELETE FROM jobs WHERE id = ?", (check_id(job_id),)) == 1
 
 
-def writable() -> dict:
+def writable() -> None:
     """Take and release the write lock of jobs.db (raises sqlite3.Error when that fails)."""
     conn = db().conn
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("ROLLBACK")
-    return {"path": str(settings.data_dir() / "jobs.db")}
 
 
 def counts() -> dict:
