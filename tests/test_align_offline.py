@@ -115,3 +115,14 @@ def test_pronounce_without_espeak(monkeypatch):
     assert pronounce("zorblaxian", lambda w: None) == letters_to_arpabet("zorblaxian")
     assert pronounce("שלום", lambda w: None) is None
     module.espeak_ipa.cache_clear()
+
+
+def test_confidence_is_low_for_words_of_implausible_length():
+    """A word stretched over seconds of music or squeezed into a few frames is flagged."""
+    phones = {0: "DH AH", 1: "W IY L", 2: "AH N D", 3: "HH OW L D", 4: "DH AH"}
+    placed = {0: offline.Timed(0, 1.0, 1.2, 0.9), 1: offline.Timed(1, 1.3, 1.6, 0.9),
+              2: offline.Timed(2, 1.7, 4.2, 0.9),   # "and" over 2.5 s
+              3: offline.Timed(3, 4.3, 4.7, 0.9), 4: offline.Timed(4, 4.8, 4.82, 0.9)}  # 20 ms
+    offline._flag_odd_durations(placed, phones)
+    assert [placed[i].confidence for i in range(5)] == [0.9, 0.9, offline.ODD_CONFIDENCE, 0.9,
+                                                        offline.ODD_CONFIDENCE]
