@@ -88,3 +88,13 @@ def truth_words_file(song: dict, folder: Path) -> Path:
     path = folder / "words.json"
     path.write_text(json.dumps({"words": song["truth"]["words"]}), encoding="utf-8")
     return path
+
+
+def send_json(request, status: int, doc) -> None:
+    """Answer an http.server request with a JSON body (the fake cloud APIs use it)."""
+    data = json.dumps(doc).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Length", str(len(data)))
+    request.end_headers()
+    request.wfile.write(data)

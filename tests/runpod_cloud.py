@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+from conftest import send_json
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "rp-test-key"
@@ -118,14 +119,7 @@ class RunPodCloud:
                 job["status"] = final["status"]
                 job["final"] = {k: final[k] for k in ("output", "error") if k in final}
 
-    @staticmethod
-    def reply(req: BaseHTTPRequestHandler, status: int, doc: dict) -> None:
-        data = json.dumps(doc).encode()
-        req.send_response(status)
-        req.send_header("Content-Type", "application/json")
-        req.send_header("Content-Length", str(len(data)))
-        req.end_headers()
-        req.wfile.write(data)
+    reply = staticmethod(send_json)
 
 
 def start_worker(cloud: RunPodCloud, log_path: Path, env: dict | None = None) -> subprocess.Popen:

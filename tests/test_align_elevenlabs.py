@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from conftest import send_json
 from reel.align import align
 from reel.align.elevenlabs import GUESSED_CONFIDENCE, Timed, map_to_lyrics
 from reel.errors import ReelError
@@ -38,12 +38,7 @@ class FakeElevenLabs:
                 fake.requests.append({"path": self.path, "headers": dict(self.headers),
                                       "fields": multipart_fields(self.headers["Content-Type"], body)})
                 status, answer = fake.answers.get(self.path.split("?")[0], (404, {"detail": "not found"}))
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, answer)
 
             def log_message(self, *args):
                 pass

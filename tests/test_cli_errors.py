@@ -5,7 +5,6 @@ import sys
 import imageio_ffmpeg
 import pytest
 
-from conftest import truth_words_file
 
 
 def _reel(*args, env=None):
