@@ -6,11 +6,13 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import CACHE, CORPUS
 from reel.align import offline
 from reel.align.pronounce import PHONES, letters_to_arpabet, pronounce
+from reel.align.voice import voice_onset
 from reel.lyrics import parse_lyrics
 from reel.media import decode_audio
 
@@ -126,3 +128,13 @@ def test_confidence_is_low_for_words_of_implausible_length():
     offline._flag_odd_durations(placed, phones)
     assert [placed[i].confidence for i in range(5)] == [0.9, 0.9, offline.ODD_CONFIDENCE, 0.9,
                                                         offline.ODD_CONFIDENCE]
+
+
+def test_voice_onset_finds_an_instrumental_intro_only():
+    """A steady bed then a louder voiced stretch: the intro's end; no intro: 0.0."""
+    rng = np.random.default_rng(0)
+    bed = 0.05 * rng.standard_normal(16000 * 30).astype(np.float32)
+    song = bed.copy()
+    song[16000 * 8:] += 0.1 * np.sin(2 * np.pi * 440 * np.arange(16000 * 22) / 16000)
+    assert 7.0 <= voice_onset(song) <= 8.0
+    assert voice_onset(song[16000 * 8:]) == 0.0

@@ -25,6 +25,7 @@ import numpy as np
 import pocketsphinx
 
 from reel.align.pronounce import dictionary_key, pronounce
+from reel.align.voice import voice_onset
 from reel.errors import ReelError
 from reel.lyrics import Lyrics
 from reel.model import Progress, Word
@@ -152,17 +153,18 @@ def _seconds_per_word(placed: dict[int, Timed]) -> float:
 
 
 def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list[int],
-                          progress: Progress) -> dict[int, Timed]:
+                          progress: Progress, start: float = 0.0) -> dict[int, Timed]:
     """Align all `indices` in order, restarting after the point where a search gave up.
 
     First all remaining words against all remaining audio; when that search
     fails, a chunk of the next words against a window sized for them (a
     search given too much audio for too few words stretches them over it).
     Of a partial or chunked result only the words well before its end are kept.
+    The search begins at `start` (after an instrumental intro).
     """
     duration = len(pcm) / SAMPLE_RATE
     placed: dict[int, Timed] = {}
-    pos, start, whole = 0, 0.0, True
+    pos, whole = 0, True
     deadline = time.monotonic() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
     while pos < len(indices) and time.monotonic() < deadline:
         todo = indices[pos:]
@@ -254,7 +256,7 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     guessed = {i for i, (text, _) in enumerate(words) if not lookup(dictionary_key(text))}
     indices = sorted(phones)
     aligner = ForcedAligner(phones, guessed)
-    placed = progressive_alignment(pcm, aligner, indices, progress) if indices else {}
+    placed = progressive_alignment(pcm, aligner, indices, progress, voice_onset(pcm)) if indices else {}
     _flag_odd_durations(placed, phones)
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
     progress("aligning", 1.0)
