@@ -148,8 +148,9 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
     image = load_image(image_path)
     pcm = decode_audio(audio_path)
     duration = pcm.size / ALIGN_SAMPLE_RATE
-    lyrics = parse_lyrics(lyrics_text) if lyrics_text is not None and words is None else None
-    if lyrics_text is not None and words is not None and lyrics_text.strip():
+    # Lyrics are required to align; with edited timings they only name the lines (optional).
+    lyrics = None
+    if lyrics_text is not None and (words is None or lyrics_text.strip()):
         lyrics = parse_lyrics(lyrics_text)
     lap("checking")
 
