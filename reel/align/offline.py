@@ -113,14 +113,14 @@ class ForcedAligner:
         `ahead` are the words that follow: each may be found in the audio or be a
         pause, so the end of a window of audio need not stretch `indices` over it.
         No further setting is tried when it would likely end after `deadline`
-        (a time.monotonic() value).
+        (a time.thread_time() value: CPU time of this thread, so a busy machine does not shrink the budget).
         """
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
         audio = _pcm16(pcm)
         took = 0.0
         for d in self.decoders:
-            began = time.monotonic()
+            began = time.thread_time()
             if began + took > deadline:  # the next search would likely end past it
                 break
             d.set_align_text(" ".join([f"w{i}" for i in indices] + [f"ahead{i}" for i in ahead] + [END_WORD]))
@@ -128,7 +128,7 @@ class ForcedAligner:
             d.process_raw(audio, full_utt=True)
             d.end_utt()
             segments = d.seg()
-            took = time.monotonic() - began
+            took = time.thread_time() - began
             if segments is not None:
                 placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
                                 offset + (s.end_frame + 1) * FRAME_S,
@@ -165,8 +165,8 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
     duration = len(pcm) / SAMPLE_RATE
     placed: dict[int, Timed] = {}
     pos, whole = 0, True
-    deadline = time.monotonic() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
-    while pos < len(indices) and time.monotonic() < deadline:
+    deadline = time.thread_time() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
+    while pos < len(indices) and time.thread_time() < deadline:
         todo = indices[pos:]
         got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start, deadline=deadline) if whole else None
         whole = got is not None  # once the rest fails as a whole, go on in windows (linear time)
