@@ -11,6 +11,7 @@ import pytest
 
 from conftest import CACHE, CORPUS
 from reel.align import offline
+from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.pronounce import PHONES, letters_to_arpabet, pronounce
 from reel.align.voice import voice_onset
 from reel.lyrics import parse_lyrics
@@ -138,3 +139,32 @@ def test_voice_onset_finds_an_instrumental_intro_only():
     song[16000 * 8:] += 0.1 * np.sin(2 * np.pi * 440 * np.arange(16000 * 22) / 16000)
     assert 7.0 <= voice_onset(song) <= 8.0
     assert voice_onset(song[16000 * 8:]) == 0.0
+
+
+def test_loud_band_is_turned_down_before_aligning(public_case):
+    """Music 2 dB under the voice: detected, suppressed, aligned; quiet or no music: left alone."""
+    lyrics = ("Lanterns swinging on the harbour wall,\nsailors singing as the shadows fall.\n"
+              "Mother, keep the kettle warm for me,\nI am coming home across the sea.\n")
+    folder = make_case("loud_band", lyrics, "--voice", "flite:slt", "--rate", "170", "--seed", "41",
+                       "--music-db", "2")
+    loud = decode_audio(folder / "audio.mp3")
+    assert loud_accompaniment(loud, voice_onset(loud))
+    for quiet in ("p1_city_lights", "p4_summer_static", "p5_quiet_engine"):  # none, none (sung), 10 dB
+        pcm = decode_audio(public_case(quiet) / "audio.mp3")
+        assert not loud_accompaniment(pcm, voice_onset(pcm)), quiet
+    words, score, _, duration = align_case(folder)
+    assert_well_formed(words, lyrics, duration)
+    assert score["within100_pct"] >= 65.0, score  # measured 73 %; 62 % without the suppression
+
+
+def test_suppression_keeps_a_moving_voice_and_cuts_a_held_chord():
+    t = np.arange(16000 * 8) / 16000
+    chord = (0.3 * np.sin(2 * np.pi * 523.25 * t)).astype(np.float32)  # one pitch for 8 s
+    glide = (0.3 * np.sin(2 * np.pi * (300 * t + 40 * np.sin(2 * np.pi * 0.7 * t)))).astype(np.float32)
+
+    def rms(x):  # over the middle 4 s
+        return float(np.sqrt(np.mean(x[16000 * 2:16000 * 6] ** 2)))
+    held, moving = suppress_sustained(chord), suppress_sustained(glide)
+    assert held.shape == chord.shape and held.dtype == np.float32
+    assert rms(held) < 0.4 * rms(chord)
+    assert rms(moving) > 0.9 * rms(glide)

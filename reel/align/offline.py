@@ -25,6 +25,7 @@ import numpy as np
 import pocketsphinx
 
 from reel.align.pronounce import dictionary_key, pronounce
+from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.voice import voice_onset
 from reel.errors import ReelError
 from reel.lyrics import Lyrics
@@ -58,6 +59,7 @@ ALIGNED_CONFIDENCE, EDGE_CONFIDENCE = 0.9, 0.6  # edge: kept just before where a
 PAUSE_CONFIDENCE = 0.3  # a guessed word the search took for a pause
 ODD_CONFIDENCE, ODD_SHORT, ODD_LONG = 0.4, 0.35, 3.0  # duration / expected from its phones
 INTERPOLATED_CONFIDENCE = 0.1
+TAIL_GAP_S = 0.1  # pause before unplaced words after the last placed one
 # Narrow recognition search: the default one takes ~0.8 s per second of music.
 RECOGNITION = {"fwdflat": False, "bestpath": False, "maxhmmpf": 1500, "maxwpf": 5,
                "beam": 1e-40, "wbeam": 1e-30, "pl_window": 10}
@@ -229,8 +231,12 @@ def _interpolate(timed: list[Optional[Timed]], duration: float) -> list[Timed]:
         left = out[-1].end if out else 0.0
         right = timed[j].start if j < len(timed) else duration
         step = max(0.0, right - left) / (j - i + 1)
+        lead = 0.5 * step
+        if j == len(timed) and out:  # after the last placed word: sung on at its pace, not spread over an outro
+            step = min(step, _seconds_per_word({t.index: t for t in out}))
+            lead = min(lead, TAIL_GAP_S)
         for k in range(i, j):
-            s = left + step * (k - i + 0.5)
+            s = left + lead + step * (k - i)
             out.append(Timed(k, s, s + step * 0.8, INTERPOLATED_CONFIDENCE))
         i = j
     return out
@@ -256,7 +262,9 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     guessed = {i for i, (text, _) in enumerate(words) if not lookup(dictionary_key(text))}
     indices = sorted(phones)
     aligner = ForcedAligner(phones, guessed)
-    placed = progressive_alignment(pcm, aligner, indices, progress, voice_onset(pcm)) if indices else {}
+    onset = voice_onset(pcm)
+    heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
+    placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
     _flag_odd_durations(placed, phones)
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
     progress("aligning", 1.0)

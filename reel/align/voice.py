@@ -23,15 +23,19 @@ MIN_STEP = 0.1  # and at least 1 dB below its median
 ONSET_MARGIN_S = 0.3
 
 
-def voice_score(pcm: np.ndarray) -> np.ndarray:
-    """Log energy in the speech bands per 10 ms frame, smoothed over a second."""
+def band_energy(pcm: np.ndarray) -> np.ndarray:
+    """Energy in the speech bands per 10 ms frame."""
     frames = 1 + max(0, len(pcm) - WINDOW) // HOP
     padded = np.pad(pcm, (0, max(0, WINDOW - len(pcm))))
     idx = np.arange(WINDOW)[None, :] + HOP * np.arange(frames)[:, None]
     power = np.abs(np.fft.rfft(padded[idx] * np.hanning(WINDOW), axis=1)) ** 2
     freqs = np.fft.rfftfreq(WINDOW, 1 / SAMPLE_RATE)
-    band = power[:, (freqs >= LOW_HZ) & (freqs <= HIGH_HZ)].sum(axis=1)
-    return uniform_filter1d(np.log10(band + 1e-10), int(SMOOTH_S * SAMPLE_RATE / HOP), mode="nearest")
+    return power[:, (freqs >= LOW_HZ) & (freqs <= HIGH_HZ)].sum(axis=1) + 1e-10
+
+
+def voice_score(pcm: np.ndarray) -> np.ndarray:
+    """Log energy in the speech bands per 10 ms frame, smoothed over a second."""
+    return uniform_filter1d(np.log10(band_energy(pcm)), int(SMOOTH_S * SAMPLE_RATE / HOP), mode="nearest")
 
 
 def voice_onset(pcm: np.ndarray) -> float:
