@@ -44,10 +44,17 @@ WIDE = {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70}
 # 87 % -> 91 %, extra cases 68 % -> 74 %); lines too fast for that fall back to
 # twice, then to plain vowels, then to wider beams.
 SETTINGS = ((3, SILENCE), (2, SILENCE), (1, SILENCE), (1, {**WIDE, **SILENCE}))
-# Last resort for a search over all the rest of the song: held vowels again, far wider
-# beams. Slow (up to 0.12 s per second of audio), so not tried on windows; it saves
-# sung songs whose narrow searches all fail (held-out sung cases: 22 % -> 72 % and 11 % -> 53 %).
+# A thorough search over all the rest of the song: held vowels, far wider beams.
+# Slow (up to 0.12 s per second of audio), so never tried on windows. For spoken
+# lyrics it is the last resort, which saves sung songs whose narrow searches all
+# fail (held-out sung cases: 22 % -> 72 % and 11 % -> 53 %). For slow lyrics
+# (sung: at least SUNG_S_PER_PHONE of audio per phone; spoken songs measured
+# 98-211 ms, sung 259-370 ms) it goes first: the narrow searches then often
+# succeed with runs of words in the wrong place (sung cases: 12 of them, 447 words, +16 words).
+# Fast lyrics need it last: held vowels do not fit them, and wide beams let the
+# search through anyway (rap 98 % -> 2 %).
 THOROUGH = (3, {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE})
+SUNG_S_PER_PHONE = 0.235
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
 KEEP_MARGIN = 2  # words before a failed search's end that are aligned again
@@ -97,12 +104,13 @@ class ForcedAligner:
     succeeds. Each lyric word is added to their dictionaries under its own name
     ("w12"), so repeated words never get mixed up. A word whose pronunciation is a
     guess (not in the dictionary) may also be a pause: one unsung or mispronounced
-    word must not derail the whole search.
+    word must not derail the whole search. A search over all the rest of the song
+    also tries the THOROUGH setting: first when the lyrics are `sung`, else last.
     """
 
-    def __init__(self, phones: dict[int, str], guessed: set[int]):
-        self.decoders = [_decoder(**beams) for _, beams in SETTINGS + (THOROUGH,)]
-        for d, (repeat, _) in zip(self.decoders, SETTINGS + (THOROUGH,)):
+    def __init__(self, phones: dict[int, str], guessed: set[int], sung: bool = False):
+        decoders = [_decoder(**beams) for _, beams in SETTINGS + (THOROUGH,)]
+        for d, (repeat, _) in zip(decoders, SETTINGS + (THOROUGH,)):
             for i, ph in phones.items():
                 ph = _lengthen(ph, repeat)
                 d.add_word(f"w{i}", ph, False)
@@ -111,23 +119,25 @@ class ForcedAligner:
                 d.add_word(f"ahead{i}", ph, False)  # words after a window's chunk: sung in it or not
                 d.add_word(f"ahead{i}(2)", "SIL", False)
             d.add_word(END_WORD, "SIL", True)
+        self.narrow = decoders[:-1]
+        self.whole = decoders[-1:] + self.narrow if sung else decoders
 
     def align(self, pcm: np.ndarray, indices: list[int], offset: float,
               ahead: tuple[int, ...] = (), deadline: float = float("inf"),
-              thorough: bool = False) -> Optional[list[Timed]]:
+              whole: bool = False) -> Optional[list[Timed]]:
         """Words placed by the first search that succeeds (maybe only the first few).
 
         `ahead` are the words that follow: each may be found in the audio or be a
         pause, so the end of a window of audio need not stretch `indices` over it.
         No further setting is tried when it would likely end after `deadline`
         (a time.thread_time() value: CPU time of this thread, so a busy machine does not shrink the budget).
-        `thorough` adds the slow last-resort setting.
+        `whole`: the search spans all the rest of the song (THOROUGH is tried too).
         """
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
         audio = _pcm16(pcm)
         took = 0.0
-        for d in self.decoders if thorough else self.decoders[:len(SETTINGS)]:
+        for d in self.whole if whole else self.narrow:
             began = time.thread_time()
             if began + took > deadline:  # the next search would likely end past it
                 break
@@ -177,7 +187,7 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
     while pos < len(indices) and time.thread_time() < deadline:
         todo = indices[pos:]
         got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start, deadline=deadline,
-                            thorough=True) if whole else None
+                            whole=True) if whole else None
         whole = got is not None  # once the rest fails as a whole, go on in windows (linear time)
         margin = KEEP_MARGIN
         count = min(len(todo), CHUNK_WORDS)
@@ -268,8 +278,10 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     phones = {i: ph for i, (text, _) in enumerate(words) if (ph := pronounce(text, lookup))}
     guessed = {i for i, (text, _) in enumerate(words) if not lookup(dictionary_key(text))}
     indices = sorted(phones)
-    aligner = ForcedAligner(phones, guessed)
     onset = voice_onset(pcm)
+    phone_count = sum(len(ph.split()) for ph in phones.values())
+    sung = (duration - onset) / max(1, phone_count) >= SUNG_S_PER_PHONE
+    aligner = ForcedAligner(phones, guessed, sung)
     heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
     placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
     _flag_odd_durations(placed, phones)
