@@ -112,6 +112,23 @@ EXTRA_CASES = [
              sung=True, music_db=4.0, reverb_db=-10.0, music_bpm=76, notes="sung, music 4 dB, reverb"),
     CaseSpec(case_id="x14_desert_kal_sung", voice="flite:kal", rate=125, seed=24, lyrics=_DESERT,
              sung=True, music_db=6.0, lead_in=6.0, notes="Flite kal sung, 6 s intro, music 6 dB"),
+    # Held out: made after the aligner was tuned on x01-x14, to check its choices.
+    CaseSpec(case_id="x15_orchard_us_1db", voice="en-us+m1", rate=165, seed=31, lyrics=_ORCHARD,
+             music_db=1.0, music_bpm=120, notes="music 1 dB under the voice"),
+    CaseSpec(case_id="x16_winter_rms_4db", voice="flite:rms", rate=170, seed=32, lyrics=_WINTER,
+             music_db=4.0, music_bpm=90, notes="Flite rms, music 4 dB"),
+    CaseSpec(case_id="x17_harbour_f5_sung_2db", voice="en-us+f5", rate=125, seed=33, lyrics=_HARBOUR,
+             sung=True, music_db=2.0, music_bpm=100, notes="sung over music 2 dB"),
+    CaseSpec(case_id="x18_clockwork_awb_7db", voice="flite:awb", rate=160, seed=34, lyrics=_CLOCKWORK,
+             music_db=7.0, music_bpm=130, notes="Flite awb, music 7 dB"),
+    CaseSpec(case_id="x19_desert_gb_sung_6db", voice="en-gb+m2", rate=120, seed=35, lyrics=_DESERT,
+             sung=True, music_db=6.0, reverb_db=-6.0, notes="sung, music 6 dB, reverb"),
+    CaseSpec(case_id="x20_fasttalk_slt_intro", voice="flite:slt", rate=185, seed=36, lyrics=_FASTTALK,
+             music_db=3.0, lead_in=8.0, word_gap=(0.0, 0.04), notes="fast Flite slt, 8 s intro, music 3 dB"),
+    CaseSpec(case_id="x21_winter_scotland_sung", voice="en-gb-scotland+f1", rate=115, seed=37,
+             lyrics=_WINTER, sung=True, notes="sung, no music, Scottish accent"),
+    CaseSpec(case_id="x22_orchard_kal_sung_9db", voice="flite:kal", rate=120, seed=38, lyrics=_ORCHARD,
+             sung=True, music_db=9.0, notes="Flite kal sung, music 9 dB"),
 ]
 
 SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES}
