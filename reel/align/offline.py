@@ -66,6 +66,7 @@ INTRO_S = 15.0  # extra window before the first word (instrumental intros)
 DEFAULT_WORD_S = 0.6
 TIME_BUDGET_S, TIME_PER_AUDIO_S = 1.0, 0.07  # searching stops after this; the rest is spread
 END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
+LINE_START_GAP_S, STRAY_PAUSE_S = 0.15, 0.4  # see _repair_line_starts
 ALIGNED_CONFIDENCE, EDGE_CONFIDENCE = 0.9, 0.6  # edge: kept just before where a search gave up
 PAUSE_CONFIDENCE = 0.3  # a guessed word the search took for a pause
 ODD_CONFIDENCE, ODD_SHORT, ODD_LONG = 0.4, 0.35, 3.0  # duration / expected from its phones
@@ -170,6 +171,10 @@ def _seconds_per_word(placed: dict[int, Timed]) -> float:
     return max(0.15, (times[-1] - times[0]) / (len(times) - 1))
 
 
+def _typical_length(placed: dict[int, Timed]) -> float:
+    return float(np.median([t.end - t.start for t in placed.values()]))
+
+
 def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list[int],
                           progress: Progress, start: float = 0.0) -> dict[int, Timed]:
     """Align all `indices` in order, restarting after the point where a search gave up.
@@ -208,12 +213,43 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
         if not complete:
             for t in keep[-KEEP_MARGIN:]:
                 t.confidence = min(t.confidence, EDGE_CONFIDENCE)
+            if keep[-1] is got[-1] and len(placed) >= 3:  # stretched to where the search gave up
+                keep[-1].end = min(keep[-1].end, keep[-1].start + _typical_length(placed))
         for t in keep:
             placed[t.index] = t
         pos = indices.index(keep[-1].index) + 1
         start = keep[-1].end
         progress("aligning", min(1.0, pos / len(indices)))
     return placed
+
+
+def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[int, Timed],
+                        lines: dict[int, int]) -> None:
+    """Re-place a line's first words that were taken from the previous line's held note.
+
+    A line is sung after a pause. When one starts right where the previous line
+    ends yet has a long pause among its first words, the search has taken the
+    end of the previous (held) note for those words and pushed the real ones on
+    (measured: every such case in our corpora). They are aligned again in the
+    audio from that pause to the next word still trusted.
+    """
+    order = sorted(placed)
+    by_line: dict[int, list[int]] = {}
+    for i in order:
+        by_line.setdefault(lines[i], []).append(i)
+    for words in by_line.values():
+        first = order.index(words[0])
+        if first == 0 or len(words) < 3:
+            continue
+        lead_in = placed[words[0]].start - placed[order[first - 1]].end
+        pause, k = max((placed[words[j + 1]].start - placed[words[j]].end, j)
+                       for j in range(max(1, len(words) // 2)))
+        if lead_in >= LINE_START_GAP_S or pause <= STRAY_PAUSE_S or k + 2 >= len(words):
+            continue
+        begin, end = placed[words[k]].end, placed[words[k + 2]].start
+        got = aligner.align(pcm[int(begin * SAMPLE_RATE):int(end * SAMPLE_RATE)], words[:k + 2], begin)
+        if got and got[-1].index == words[k + 1]:
+            placed.update((t.index, t) for t in got)
 
 
 def _flag_odd_durations(placed: dict[int, Timed], phones: dict[int, str]) -> None:
@@ -284,6 +320,7 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     aligner = ForcedAligner(phones, guessed, sung)
     heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
     placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
+    _repair_line_starts(heard, aligner, placed, {i: line for i, (_, line) in enumerate(words)})
     _flag_odd_durations(placed, phones)
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
     progress("aligning", 1.0)
