@@ -15,6 +15,7 @@ from scipy.ndimage import uniform_filter1d
 SAMPLE_RATE = 16000
 HOP = 160  # 10 ms frames, as PocketSphinx's
 WINDOW = 512
+BLOCK_FRAMES = 3000  # 30 s of frames per FFT batch: bounded memory on long songs
 LOW_HZ, HIGH_HZ = 300.0, 3400.0
 SMOOTH_S = 1.0
 MIN_INTRO_S = 4.0  # shorter quiet openings are left to the aligner
@@ -24,13 +25,18 @@ ONSET_MARGIN_S = 0.3
 
 
 def band_energy(pcm: np.ndarray) -> np.ndarray:
-    """Energy in the speech bands per 10 ms frame."""
+    """Energy in the speech bands per 10 ms frame (computed a block of frames at a time)."""
     frames = 1 + max(0, len(pcm) - WINDOW) // HOP
-    padded = np.pad(pcm, (0, max(0, WINDOW - len(pcm))))
-    idx = np.arange(WINDOW)[None, :] + HOP * np.arange(frames)[:, None]
-    power = np.abs(np.fft.rfft(padded[idx] * np.hanning(WINDOW), axis=1)) ** 2
+    padded = np.pad(pcm.astype(np.float32), (0, max(0, WINDOW - len(pcm))))
+    window = np.hanning(WINDOW).astype(np.float32)
     freqs = np.fft.rfftfreq(WINDOW, 1 / SAMPLE_RATE)
-    return power[:, (freqs >= LOW_HZ) & (freqs <= HIGH_HZ)].sum(axis=1) + 1e-10
+    band = (freqs >= LOW_HZ) & (freqs <= HIGH_HZ)
+    out = np.empty(frames)
+    for first in range(0, frames, BLOCK_FRAMES):
+        idx = np.arange(WINDOW)[None, :] + HOP * np.arange(first, min(frames, first + BLOCK_FRAMES))[:, None]
+        power = np.abs(np.fft.rfft(padded[idx] * window, axis=1)) ** 2
+        out[first:first + len(idx)] = power[:, band].sum(axis=1)
+    return out + 1e-10
 
 
 def voice_score(pcm: np.ndarray) -> np.ndarray:
