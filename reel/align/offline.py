@@ -66,7 +66,7 @@ INTRO_S = 15.0  # extra window before the first word (instrumental intros)
 DEFAULT_WORD_S = 0.6
 TIME_BUDGET_S, TIME_PER_AUDIO_S = 1.0, 0.07  # searching stops after this; the rest is spread
 END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
-LINE_START_GAP_S, STRAY_PAUSE_S = 0.15, 0.4  # see _repair_line_starts
+LINE_LEAD_IN_SHARE, STRAY_PAUSE_S = 0.5, 0.4  # see _repair_line_starts
 SOFT_ONSETS = frozenset("DH W M HH F L N R V Z TH Y NG".split())  # see _start_soft_onsets_earlier
 SOFT_ONSET_S, PAUSE_S = 0.03, 0.05
 ALIGNED_CONFIDENCE, EDGE_CONFIDENCE = 0.9, 0.6  # edge: kept just before where a search gave up
@@ -229,8 +229,8 @@ def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[in
                         lines: dict[int, int]) -> None:
     """Re-place a line's first words that were taken from the previous line's held note.
 
-    A line is sung after a pause. When one starts right where the previous line
-    ends yet has a long pause among its first words, the search has taken the
+    A line is sung after a pause. When one starts with a pause less than half as
+    long as a pause among its first words, the search has taken the
     end of the previous (held) note for those words and pushed the real ones on
     (measured: every such case in our corpora). They are aligned again in the
     audio from that pause to the next word still trusted.
@@ -246,7 +246,7 @@ def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[in
         lead_in = placed[words[0]].start - placed[order[first - 1]].end
         pause, k = max((placed[words[j + 1]].start - placed[words[j]].end, j)
                        for j in range(max(1, len(words) // 2)))
-        if lead_in >= LINE_START_GAP_S or pause <= STRAY_PAUSE_S or k + 2 >= len(words):
+        if lead_in >= LINE_LEAD_IN_SHARE * pause or pause <= STRAY_PAUSE_S or k + 2 >= len(words):
             continue
         begin, end = placed[words[k]].end, placed[words[k + 2]].start
         got = aligner.align(pcm[int(begin * SAMPLE_RATE):int(end * SAMPLE_RATE)], words[:k + 2], begin)
