@@ -193,8 +193,11 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
     deadline = time.thread_time() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
     while pos < len(indices) and time.thread_time() < deadline:
         todo = indices[pos:]
+        began = time.thread_time()
         got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start, deadline=deadline,
                             whole=True) if whole else None
+        if got and got[-1].index == todo[-1]:  # a search that placed all the rest is not hopeless audio
+            deadline += time.thread_time() - began
         whole = got is not None  # once the rest fails as a whole, go on in windows (linear time)
         margin = KEEP_MARGIN
         count = min(len(todo), CHUNK_WORDS)
