@@ -7,9 +7,14 @@ pauses eat it), relaxed step by step when a line is too fast for it; and long
 forced alignments, which are brittle, are done *progressively*: the remaining
 words against the remaining audio, keeping the words before the point where a
 search gave up (less a safety margin), then again from there, in windows of a
-few words when a whole search fails. Words nothing can pronounce, or that no
-search placed in the time budget, are spread between their neighbours with a
-low confidence. Every word comes back timed, in order, inside the audio.
+few words when a whole search fails. Sung lyrics (slow for their phones) are
+first searched with far wider beams; a band nearly as loud as the voice is
+turned down first (accompaniment.py). Two corrections follow: a line's first
+words taken from the previous line's held note are placed again, and words
+that start softly after a pause start a little earlier. Words nothing can
+pronounce, or that no search placed in the time budget, are spread between
+their neighbours with a low confidence. Every word comes back timed, in order,
+inside the audio.
 
 `transcribe` is plain PocketSphinx recognition with the en-us language model, for
 audio without lyrics; its words are grouped in lines at pauses.
@@ -24,8 +29,8 @@ from typing import Optional
 import numpy as np
 import pocketsphinx
 
-from reel.align.pronounce import dictionary_key, pronounce
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
+from reel.align.pronounce import dictionary_key, pronounce
 from reel.align.voice import voice_onset
 from reel.errors import ReelError
 from reel.lyrics import Lyrics
@@ -45,14 +50,13 @@ WIDE = {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70}
 # twice, then to plain vowels, then to wider beams.
 SETTINGS = ((3, SILENCE), (2, SILENCE), (1, SILENCE), (1, {**WIDE, **SILENCE}))
 # A thorough search over all the rest of the song: held vowels, far wider beams.
-# Slow (up to 0.12 s per second of audio), so never tried on windows. For spoken
+# Slow (up to 0.13 s per second of audio), so never tried on windows. For spoken
 # lyrics it is the last resort, which saves sung songs whose narrow searches all
-# fail (held-out sung cases: 22 % -> 72 % and 11 % -> 53 %). For slow lyrics
-# (sung: at least SUNG_S_PER_PHONE of audio per phone; spoken songs measured
-# 98-211 ms, sung 259-370 ms) it goes first: the narrow searches then often
-# succeed with runs of words in the wrong place (sung cases: 12 of them, 447 words, +16 words).
-# Fast lyrics need it last: held vowels do not fit them, and wide beams let the
-# search through anyway (rap 98 % -> 2 %).
+# fail (two held-out sung cases: 22 % -> 72 % and 11 % -> 53 %). For slow lyrics
+# (sung: at least SUNG_S_PER_PHONE of audio per phone; our spoken songs measure
+# 98-211 ms, sung ones 259-370 ms) it goes first, because there the narrow
+# searches often succeed with runs of words in the wrong place (12 sung cases,
+# 447 words: +16 right). Spoken songs lose by it (x12, x16: -16 and -19 points).
 THOROUGH = (3, {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE})
 SUNG_S_PER_PHONE = 0.235
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
@@ -233,10 +237,10 @@ def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[in
     """Re-place a line's first words that were taken from the previous line's held note.
 
     A line is sung after a pause. When one starts with a pause less than half as
-    long as a pause among its first words, the search has taken the
-    end of the previous (held) note for those words and pushed the real ones on
-    (measured: every such case in our corpora). They are aligned again in the
-    audio from that pause to the next word still trusted.
+    long as a pause among its first words, the search has taken the end of the
+    previous (held) note for those words and pushed the real ones on (true of
+    every such case in our corpora). They are aligned again in the audio from
+    that pause to the next word still trusted.
     """
     order = sorted(placed)
     by_line: dict[int, list[int]] = {}
