@@ -129,6 +129,23 @@ EXTRA_CASES = [
              lyrics=_WINTER, sung=True, notes="sung, no music, Scottish accent"),
     CaseSpec(case_id="x22_orchard_kal_sung_9db", voice="flite:kal", rate=120, seed=38, lyrics=_ORCHARD,
              sung=True, music_db=9.0, notes="Flite kal sung, music 9 dB"),
+    # A second held-out set, made after all but the last change (2x vowels in the thorough search).
+    CaseSpec(case_id="x23_harbour_us_sung_0db", voice="en-us", rate=120, seed=51, lyrics=_HARBOUR,
+             sung=True, music_db=0.0, notes="sung, music as loud as the voice"),
+    CaseSpec(case_id="x24_fasttalk_awb_5db", voice="flite:awb", rate=210, seed=52, lyrics=_FASTTALK,
+             music_db=5.0, word_gap=(0.0, 0.02), line_gap=(0.1, 0.3), notes="fast Flite awb, no gaps, music 5 dB"),
+    CaseSpec(case_id="x25_orchard_rp_reverb", voice="en-gb-x-rp", rate=150, seed=53, lyrics=_ORCHARD,
+             reverb_db=0.0, reverb_rt60=3.0, notes="reverb as loud as the voice, 3 s decay"),
+    CaseSpec(case_id="x26_desert_f3_intro20_4db", voice="en-us+f3", rate=160, seed=54, lyrics=_DESERT,
+             music_db=4.0, lead_in=20.0, notes="20 s intro, music 4 dB"),
+    CaseSpec(case_id="x27_clockwork_m7_held", voice="en-us+m7", rate=115, seed=55, lyrics=_CLOCKWORK,
+             sung=True, sung_stretch=(3.0, 4.5), notes="vowels held 3-4.5x, no music"),
+    CaseSpec(case_id="x28_winter_slt_sung", voice="flite:slt", rate=120, seed=56, lyrics=_WINTER,
+             sung=True, notes="Flite slt sung, no music"),
+    CaseSpec(case_id="x29_fasttalk_m3_rap_3db", voice="en-us+m3", rate=280, seed=57, lyrics=_FASTTALK,
+             music_db=3.0, word_gap=(0.0, 0.01), notes="rap at 280 wpm, music 3 dB"),
+    CaseSpec(case_id="x30_orchard_029_sung_rev", voice="en-029", rate=120, seed=58, lyrics=_ORCHARD,
+             sung=True, music_db=6.0, reverb_db=-6.0, reverb_rt60=2.0, notes="sung, music 6 dB, reverb"),
 ]
 
 SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import median_filter
-from scipy.signal import istft, stft
 
 from reel.align.voice import HOP as ENERGY_HOP, band_energy
 
@@ -45,6 +44,8 @@ def loud_accompaniment(pcm: np.ndarray, voice_start: float = 0.0) -> bool:
 
 
 def _suppress_piece(pcm: np.ndarray) -> np.ndarray:
+    from scipy.signal import istft, stft  # imported here: it takes 1.3 s, and most songs never need it
+
     _, _, spec = stft(pcm, SAMPLE_RATE, nperseg=FFT, noverlap=FFT - HOP)
     mag = np.abs(spec)
     width = max(3, int(SUSTAIN_S * SAMPLE_RATE / HOP / COARSE) | 1)

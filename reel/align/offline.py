@@ -57,7 +57,10 @@ SETTINGS = ((3, SILENCE), (2, SILENCE), (1, SILENCE), (1, {**WIDE, **SILENCE}))
 # 98-211 ms, sung ones 259-370 ms) it goes first, because there the narrow
 # searches often succeed with runs of words in the wrong place (12 sung cases,
 # 447 words: +16 right). Spoken songs lose by it (x12, x16: -16 and -19 points).
-THOROUGH = (3, {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE})
+# When held 3x vowels fail even so, 2x can still fit (a Flite voice sung: 9 % -> 28 %);
+# tried on sung lyrics only, as it costs spoken ones time and gains nothing.
+WIDEST = {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE}
+THOROUGH = ((3, WIDEST), (2, WIDEST))
 SUNG_S_PER_PHONE = 0.235
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
@@ -112,12 +115,12 @@ class ForcedAligner:
     ("w12"), so repeated words never get mixed up. A word whose pronunciation is a
     guess (not in the dictionary) may also be a pause: one unsung or mispronounced
     word must not derail the whole search. A search over all the rest of the song
-    also tries the THOROUGH setting: first when the lyrics are `sung`, else last.
+    also tries the THOROUGH settings: first when the lyrics are `sung`, else the first one last.
     """
 
     def __init__(self, phones: dict[int, str], guessed: set[int], sung: bool = False):
-        decoders = [_decoder(**beams) for _, beams in SETTINGS + (THOROUGH,)]
-        for d, (repeat, _) in zip(decoders, SETTINGS + (THOROUGH,)):
+        decoders = [_decoder(**beams) for _, beams in SETTINGS + THOROUGH]
+        for d, (repeat, _) in zip(decoders, SETTINGS + THOROUGH):
             for i, ph in phones.items():
                 ph = _lengthen(ph, repeat)
                 d.add_word(f"w{i}", ph, False)
@@ -126,8 +129,8 @@ class ForcedAligner:
                 d.add_word(f"ahead{i}", ph, False)  # words after a window's chunk: sung in it or not
                 d.add_word(f"ahead{i}(2)", "SIL", False)
             d.add_word(END_WORD, "SIL", True)
-        self.narrow = decoders[:-1]
-        self.whole = decoders[-1:] + self.narrow if sung else decoders
+        self.narrow, thorough = decoders[:len(SETTINGS)], decoders[len(SETTINGS):]
+        self.whole = thorough + self.narrow if sung else self.narrow + thorough[:1]
 
     def align(self, pcm: np.ndarray, indices: list[int], offset: float,
               ahead: tuple[int, ...] = (), deadline: float = float("inf"),
@@ -138,7 +141,7 @@ class ForcedAligner:
         pause, so the end of a window of audio need not stretch `indices` over it.
         No further setting is tried when it would likely end after `deadline`
         (a time.thread_time() value: CPU time of this thread, so a busy machine does not shrink the budget).
-        `whole`: the search spans all the rest of the song (THOROUGH is tried too).
+        `whole`: the search spans all the rest of the song (THOROUGH settings are tried too).
         """
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
