@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from reel.align.voice import HOP as ENERGY_HOP, band_energy
+from reel.align.voice import band_energy
 
 SAMPLE_RATE = 16000
 FLOOR_PERCENTILE = 10
@@ -41,7 +41,7 @@ def standout_db(pcm: np.ndarray, voice_start: float = 0.0) -> float:
 
 def loud_accompaniment(pcm: np.ndarray, voice_start: float = 0.0) -> bool:
     """True when the accompaniment is nearly as loud as the voice."""
-    return len(pcm) >= ENERGY_HOP * 100 and standout_db(pcm, voice_start) < LOUD_BELOW_DB
+    return len(pcm) >= SAMPLE_RATE and standout_db(pcm, voice_start) < LOUD_BELOW_DB  # a second at least
 
 
 def _suppress_piece(pcm: np.ndarray) -> np.ndarray:
