@@ -23,9 +23,10 @@ from typing import Optional
 import gradio as gr
 
 from reel.errors import ReelError
-from reel.model import POSITIONS, STYLES, ReelOptions, Word
+from reel.model import POSITIONS, ReelOptions, Word
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
+from reel.styles import STYLE_NAMES, describe_styles
 from webui import player, timings
 from webui.picture import PictureInput
 from webui.progress import PROGRESS_CSS, TERMINAL, progress_html
@@ -196,7 +197,7 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
         image: the picture (JPEG, PNG, WebP, ...), shown for the whole song.
         audio: the song (MP3, WAV, M4A, FLAC, OGG, ...).
         lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
-        options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style karaoke|pop|lines,
+        options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style (see the page's list),
             size 1080x1920|1080x1080|1920x1080, font_size, text_color, highlight_color, outline_color,
             position top|middle|bottom, zoom.
         words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
@@ -302,8 +303,7 @@ def style_controls() -> list:
     """The caption look controls, in page_options' argument order."""
     with gr.Accordion("Caption style", open=True):
         with gr.Row():
-            style = gr.Dropdown(list(STYLES), value="karaoke", label="Style",
-                                info="karaoke: the line, the sung word lit · pop: a few big words · lines: whole lines")
+            style = gr.Dropdown(list(STYLE_NAMES), value="karaoke", label="Style", info=describe_styles())
             size = gr.Radio(SIZES, value="1080x1920", label="Output size")
         font_size = gr.Slider(0, 200, value=0, step=2, label="Font size (px; 0 = automatic)")
         with gr.Row():

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from reel.errors import ReelError
 from reel.lyrics import parse_lyrics
-from reel.model import ALIGNERS, POSITIONS, SIZES, STYLES, ReelOptions, words_from_json, words_to_json
+from reel.model import ALIGNERS, POSITIONS, SIZES, ReelOptions, words_from_json, words_to_json
 from reel.pipeline import align_only, line_texts, make_reel
+from reel.styles import STYLE_NAMES
 
 
 class StderrProgress:
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--audio", required=True)
     render.add_argument("--lyrics", help="UTF-8 lyrics file (omit to transcribe the audio)")
     render.add_argument("--out", required=True, help="output .mp4")
-    render.add_argument("--style", choices=STYLES, default="karaoke")
+    render.add_argument("--style", choices=STYLE_NAMES, default="karaoke")
     render.add_argument("--size", choices=SIZES, default="1080x1920")
     render.add_argument("--aligner", choices=ALIGNERS, default="auto")
     render.add_argument("--position", choices=POSITIONS, default="bottom")

@@ -1,11 +1,11 @@
 """Timed words -> caption pages -> caption states.
 
 A *page* is what is on screen at once: words of one lyric line (never across a line
-break), wrapped into at most `max_rows` rows that fit the frame with the real font
+break), wrapped into at most the template's `max_rows` rows that fit the frame with the real font
 metrics. A page shows from its first word's start until the next page starts, held
 at most `HOLD_SECONDS` after its last word, so instrumental gaps stay clear.
-A *state* is one distinct picture: a page with (or, for `lines`, without) its active
-word. The renderer draws each state once and shows it over its time span.
+A *state* is one distinct picture: a page with its active word (or, for templates
+that do not mark the sung word, without). The renderer draws each state once and shows it over its time span.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from reel.model import Word
+from reel.styles import CaptionStyle
 
 HOLD_SECONDS = 1.5
-POP_MAX_WORDS = 3
 
 
 @dataclass
@@ -68,26 +68,27 @@ def _line_groups(words: list[Word]) -> list[list[Word]]:
     return groups
 
 
-def _split_pages(group: list[Word], style: str, max_rows: int, max_width: float,
+def _split_pages(group: list[Word], style: CaptionStyle, max_width: float,
                  measure: Callable[[str], float]) -> list[Page]:
-    """Pages of one lyric line: chunks whose wrap fits in max_rows rows."""
-    if style == "pop":
-        chunks = [group[i:i + POP_MAX_WORDS] for i in range(0, len(group), POP_MAX_WORDS)]
+    """Pages of one lyric line: chunks of the template's word count, or rows that fit its max_rows."""
+    if style.chunk_words:
+        size = style.chunk_words
+        chunks = [group[i:i + size] for i in range(0, len(group), size)]
         return [Page(chunk, wrap_rows(chunk, max_width, measure)) for chunk in chunks]
     rows = wrap_rows(group, max_width, measure)
     pages = []
-    for first in range(0, len(rows), max_rows):
-        chunk_rows = rows[first:first + max_rows]
+    for first in range(0, len(rows), style.max_rows):
+        chunk_rows = rows[first:first + style.max_rows]
         words = group[chunk_rows[0][0]:chunk_rows[-1][-1] + 1]
         pages.append(Page(words, balance_two_rows(words, measure) if len(chunk_rows) == 2 else [list(range(len(words)))]))
     return pages
 
 
-def caption_pages(words: list[Word], style: str, max_width: float, measure: Callable[[str], float],
-                  max_rows: int = 2) -> list[Page]:
+def caption_pages(words: list[Word], style: CaptionStyle, max_width: float,
+                  measure: Callable[[str], float]) -> list[Page]:
     """Group timed words into timed pages (see the module docstring)."""
     pages = [page for group in _line_groups(words)
-             for page in _split_pages(group, style, max_rows, max_width, measure)]
+             for page in _split_pages(group, style, max_width, measure)]
     for page, following in zip(pages, pages[1:] + [None]):
         page.start = page.words[0].start
         hold_until = max(w.end for w in page.words) + HOLD_SECONDS
@@ -96,11 +97,11 @@ def caption_pages(words: list[Word], style: str, max_width: float, measure: Call
     return pages
 
 
-def caption_states(pages: list[Page], style: str) -> list[CaptionState]:
-    """Distinct pictures in time order; `lines` pages have one, others one per word."""
+def caption_states(pages: list[Page], style: CaptionStyle) -> list[CaptionState]:
+    """Distinct pictures in time order: one per page, or one per word for `per_word` templates."""
     states: list[CaptionState] = []
     for page in pages:
-        if style == "lines":
+        if not style.per_word:
             states.append(CaptionState(page, None, page.start, page.end))
             continue
         for i, word in enumerate(page.words):

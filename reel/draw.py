@@ -18,7 +18,6 @@ from reel.model import ReelOptions
 # Share of the frame height that platform UI covers on a 9:16 reel (Instagram Reels).
 SAFE_TOP_PORTRAIT, SAFE_BOTTOM_PORTRAIT = 0.14, 0.20
 SAFE_MARGIN_OTHER = 0.06
-FONT_SIZE_SHARE = {"karaoke": 0.066, "pop": 0.105, "lines": 0.055}  # of the frame width
 UPCOMING_ALPHA = 190
 
 
@@ -33,7 +32,8 @@ class CaptionPainter:
     def __init__(self, options: ReelOptions, sample_text: str):
         self.options = options
         width, height = options.width, options.height
-        self.size = options.font_size or round(width * FONT_SIZE_SHARE[options.style])
+        self.style = options.caption_style
+        self.size = options.font_size or round(width * self.style.font_share)
         self.font = load_font(font_path(sample_text, options.font), self.size)
         self.rtl = is_rtl(sample_text)
         self.outline = options.outline_width or max(2, round(self.size * 0.08))
@@ -44,10 +44,9 @@ class CaptionPainter:
         ascent, descent = self.font.getmetrics()
         self.ascent = ascent
         self.row_height = round((ascent + descent) * 1.12)
-        self.max_rows = 2
         self.max_width = width * 0.86
         self.pad = self.outline + round(self.size * 0.15)
-        self.band_height = self.max_rows * self.row_height + 2 * self.pad
+        self.band_height = self.style.max_rows * self.row_height + 2 * self.pad
         self.band_top = self._band_top(width, height)
         self._sprites: dict[tuple, tuple[Image.Image, int, int]] = {}
         self._places: tuple[Optional[Page], list] = (None, [])  # word positions of the last page

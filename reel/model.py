@@ -14,6 +14,7 @@ from typing import Callable, Optional
 from PIL import ImageColor
 
 from reel.errors import ReelError
+from reel.styles import CaptionStyle, get_style
 
 # progress(stage, fraction 0..1) is the only progress channel of the pipeline.
 Progress = Callable[[str, float], None]
@@ -56,7 +57,6 @@ class Word:
 
 LOW_CONFIDENCE = 0.5
 
-STYLES = ("karaoke", "pop", "lines")
 POSITIONS = ("top", "middle", "bottom")
 SIZES = ("1080x1920", "1080x1080", "1920x1080")
 ALIGNERS = ("auto", "offline", "elevenlabs")
@@ -86,7 +86,8 @@ class ReelOptions:
     fps: int = 30
 
     def __post_init__(self) -> None:
-        for name, allowed in (("style", STYLES), ("position", POSITIONS),
+        get_style(self.style)
+        for name, allowed in (("position", POSITIONS),
                               ("aligner", ALIGNERS), ("encoder", ENCODERS)):
             if getattr(self, name) not in allowed:
                 raise ReelError(f"{name} must be one of {', '.join(allowed)} (got {getattr(self, name)!r})")
@@ -100,6 +101,11 @@ class ReelOptions:
             raise ReelError("font_size must be between 8 and 400 pixels")
         if not 1 <= int(self.fps) <= 60:
             raise ReelError("fps must be between 1 and 60")
+
+    @property
+    def caption_style(self) -> CaptionStyle:
+        """The template record of `style` (see reel.styles)."""
+        return get_style(self.style)
 
     @property
     def width(self) -> int:

@@ -1,8 +1,8 @@
 """Caption pages -> subtitle files (SRT, WebVTT, ASS with karaoke tags), via pysubs2.
 
 SRT and VTT carry one cue per page. ASS carries the look too (font, colours, outline,
-position) and a `\\k` tag per word, so players that support karaoke fill each word as
-it is sung.
+position) and, for templates that mark the sung word, a `\\k` tag per word, so players
+that support karaoke fill each word as it is sung.
 """
 from __future__ import annotations
 
@@ -53,8 +53,9 @@ def subtitle_file(pages: list[Page], options: ReelOptions, *, font_name: str, fo
         primarycolor=_colour(options.highlight_color), secondarycolor=_colour(options.text_color),
         outlinecolor=_colour(options.outline_color), outline=outline, shadow=0,
         alignment=pysubs2.Alignment(_ASS_ALIGNMENT[options.position]), marginv=margin_v)
+    text = _karaoke_text if options.caption_style.karaoke_tags else _page_text
     for page in pages:
-        subs.append(pysubs2.SSAEvent(start=_ms(page.start), end=_ms(page.end), text=_karaoke_text(page)))
+        subs.append(pysubs2.SSAEvent(start=_ms(page.start), end=_ms(page.end), text=text(page)))
     return subs
 
 

@@ -2,6 +2,7 @@
 from reel.captions import HOLD_SECONDS, caption_pages, caption_states, state_at
 from reel.draw import CaptionPainter
 from reel.model import ReelOptions, Word
+from reel.styles import STYLES
 
 
 def _words(lines: list[str], step: float = 0.4, line_gap: float = 0.5) -> list[Word]:
@@ -20,7 +21,7 @@ LONG = "every window tells a story tonight and the morning never comes for the l
 def test_pages_fit_two_rows_and_never_cross_lines():
     painter = CaptionPainter(ReelOptions(), LONG)
     words = _words([LONG, "short line"])
-    pages = caption_pages(words, "karaoke", painter.max_width, painter.measure)
+    pages = caption_pages(words, STYLES["karaoke"], painter.max_width, painter.measure)
     assert len(pages) >= 3
     for page in pages:
         assert 1 <= len(page.rows) <= 2
@@ -33,10 +34,10 @@ def test_pages_fit_two_rows_and_never_cross_lines():
 def test_page_timing_holds_then_clears_in_gaps():
     painter = CaptionPainter(ReelOptions(), "a")
     words = _words(["one two", "three four"], line_gap=0.2) + [Word("late", 30.0, 30.5, 2)]
-    pages = caption_pages(words, "lines", painter.max_width, painter.measure)
+    pages = caption_pages(words, STYLES["lines"], painter.max_width, painter.measure)
     assert pages[0].end == words[2].start  # next page starts: hand over
     assert pages[1].end == words[3].end + HOLD_SECONDS  # long gap: held, then cleared
-    states = caption_states(pages, "lines")
+    states = caption_states(pages, STYLES["lines"])
     assert state_at(states, 20.0) is None
     assert state_at(states, 30.2).page is pages[2]
 
@@ -44,14 +45,15 @@ def test_page_timing_holds_then_clears_in_gaps():
 def test_karaoke_states_follow_each_word():
     painter = CaptionPainter(ReelOptions(), "a")
     words = _words(["one two three"])
-    states = caption_states(caption_pages(words, "karaoke", painter.max_width, painter.measure), "karaoke")
+    karaoke = STYLES["karaoke"]
+    states = caption_states(caption_pages(words, karaoke, painter.max_width, painter.measure), karaoke)
     assert [s.active for s in states] == [0, 1, 2]
     assert [s.start for s in states] == [w.start for w in words]
 
 
 def test_pop_pages_are_short():
     painter = CaptionPainter(ReelOptions(style="pop"), LONG)
-    pages = caption_pages(_words([LONG]), "pop", painter.max_width, painter.measure)
+    pages = caption_pages(_words([LONG]), STYLES["pop"], painter.max_width, painter.measure)
     assert all(len(p.words) <= 3 for p in pages)
 
 
@@ -64,8 +66,8 @@ def test_caption_band_stays_in_the_safe_area():
 
 def test_drawing_reuses_words_without_changing_pictures():
     painter = CaptionPainter(ReelOptions(), "one two three")
-    states = caption_states(caption_pages(_words(["one two three"]), "karaoke", painter.max_width,
-                                          painter.measure), "karaoke")
+    states = caption_states(caption_pages(_words(["one two three"]), STYLES["karaoke"], painter.max_width,
+                                          painter.measure), STYLES["karaoke"])
     cached = [painter.draw(s).tobytes() for s in states]
     fresh = [CaptionPainter(ReelOptions(), "one two three").draw(s).tobytes() for s in states]
     assert len(set(cached)) == 3

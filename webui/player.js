@@ -5,7 +5,8 @@ function wire() {
   if (!root || root.dataset.wired) return;
   root.dataset.wired = '1';
   const audio = root.querySelector('audio');
-  const showAll = root.dataset.style === 'lines';  // whole lines, no active word
+  const look = JSON.parse(root.dataset.look);  // the template's record (reel/styles.py)
+  const showAll = !look.perWord;  // whole pages, no active word
   const pages = [...root.querySelectorAll('.reel-page')].map((el) => ({
     el, start: +el.dataset.s, end: +el.dataset.e,
     words: [...el.querySelectorAll('.reel-word')].map((w) => ({ el: w, start: +w.dataset.s })),

@@ -3,9 +3,10 @@ change in the chosen style, from the current word timings, with no render.
 
 Python lays the captions out exactly as the renderer does (`reel.pipeline.lay_out`:
 same font metrics, same pages, same rows, same band in the frame) and writes every
-page as hidden HTML with its words' start times. `player.js` only shows the page
-whose time span holds the audio's current time and colours its words (sung, being
-sung, upcoming), like the rendered frames. Sizes are in container-query units, so the
+page as hidden HTML with its words' start times, and hands `player.js` the template's
+record (`CaptionStyle.player_look`, in `data-look`). `player.js` only shows the page
+whose time span holds the audio's current time and marks its words (sung, being sung,
+upcoming) as the template does in the rendered frames. Sizes are in container-query units, so the
 player scales with the page. `player.css` holds the look.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ import base64
 import dataclasses
 import html
 import io
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -81,7 +83,8 @@ def player_html(image_path, audio_path, words: list[Word], options: ReelOptions)
             rows.append(f'<div class="reel-row"{direction}>{spans}</div>')
         page_html.append(f'<div class="reel-page" data-s="{page.start:.3f}" data-e="{page.end:.3f}" '
                          f'style="justify-content:{justify}" hidden>{"".join(rows)}</div>')
-    return (f'<div class="reel-player" data-style="{options.style}" style="{style_vars}">'
+    look = html.escape(json.dumps(options.caption_style.player_look()), quote=True)
+    return (f'<div class="reel-player" data-style="{options.style}" data-look="{look}" style="{style_vars}">'
             f'<div class="reel-stage"><img class="reel-bg" alt="" '
             f'src="{_background_data_url(image_path, options)}">'
             f'<div class="reel-band">{"".join(page_html)}</div></div>'
