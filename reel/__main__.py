@@ -56,15 +56,25 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def font_choice(value: str | None) -> dict:
+    """--font: a font file on this machine when it looks like one, else an installed family name."""
+    if not value:
+        return {}
+    if Path(value).suffix.lower() in (".ttf", ".otf", ".ttc") or os.sep in value or "/" in value:
+        return {"font_file": value}
+    return {"font": value}
+
+
 def cmd_render(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
     extra = {kind: _output_path(getattr(args, kind)) for kind in ("srt", "ass", "vtt", "save_words")
              if getattr(args, kind)}
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
     edited = words_from_json(_read_text(args.words, "word timings")) if args.words else None
-    options = ReelOptions(style=args.style, size=args.size, aligner=args.aligner, font=args.font or "",
+    options = ReelOptions(style=args.style, size=args.size, aligner=args.aligner, **font_choice(args.font),
                           font_size=args.font_size, text_color=args.text_color,
-                          highlight_color=args.highlight_color, position=args.position, zoom=args.zoom)
+                          highlight_color=args.highlight_color, outline_color=args.outline_color,
+                          position=args.position, zoom=args.zoom)
     with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
         result = make_reel(args.image, args.audio, lyrics, work, options, words=edited,
                            progress=StderrProgress())
@@ -100,10 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--size", choices=SIZES, default="1080x1920")
     render.add_argument("--aligner", choices=ALIGNERS, default="auto")
     render.add_argument("--position", choices=POSITIONS, default="bottom")
-    render.add_argument("--font", help="font file or family name")
+    render.add_argument("--font", help="a TTF/OTF file, or an installed family name (e.g. DejaVuSans)")
     render.add_argument("--font-size", type=int, default=0, help="pixels (default: from the frame size)")
     render.add_argument("--text-color", default=ReelOptions.text_color)
     render.add_argument("--highlight-color", default=ReelOptions.highlight_color)
+    render.add_argument("--outline-color", default=ReelOptions.outline_color)
     render.add_argument("--zoom", action="store_true", help="gentle Ken Burns zoom on the image")
     render.add_argument("--words", metavar="WORDS_JSON",
                         help="use these word timings (e.g. edited by hand) instead of aligning")

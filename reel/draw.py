@@ -34,7 +34,7 @@ class CaptionPainter:
         width, height = options.width, options.height
         self.style = options.caption_style
         self.size = options.font_size or round(width * self.style.font_share)
-        self.font = load_font(font_path(sample_text, options.font), self.size)
+        self.font = load_font(font_path(sample_text, options.font_file or options.font), self.size)
         self.rtl = is_rtl(sample_text)
         self.outline = options.outline_width or max(2, round(self.size * 0.08))
         self.text_rgba = _rgba(options.text_color)

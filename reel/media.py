@@ -20,6 +20,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from reel.errors import ReelError
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# Pixels of an accepted image, read from its header before decoding: 40 MP (8000x5000,
+# above any phone camera's default) decodes to 120 MB of RGB; a 12000x12000 PNG of 18 KB
+# would have taken 1.1 GB.
+MAX_IMAGE_PIXELS = 40_000_000
 ALIGN_SAMPLE_RATE = 16000
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 # ffmpeg demuxer names of the audio containers we accept.
@@ -57,7 +61,7 @@ def check_file(path: str | os.PathLike, kind: str) -> Path:
     if size == 0:
         raise ReelError(f"the {kind} file {p.name} is empty (0 bytes)")
     if size > MAX_FILE_BYTES:
-        raise ReelError(f"the {kind} file {p.name} is {size / 2**20:.0f} MB; the limit is "
+        raise ReelError(f"the {kind} file {p.name} is {size / 2**20:.1f} MB; the limit is "
                         f"{MAX_FILE_BYTES // 2**20} MB")
     return p
 
@@ -69,6 +73,10 @@ def load_image(path: str | os.PathLike) -> Image.Image:
         with Image.open(p) as img:
             if img.format not in IMAGE_FORMATS:
                 raise ReelError(f"the image {p.name} is {img.format}; use JPEG, PNG or WebP")
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ReelError(f"the image {p.name} is {width}x{height} ({width * height / 1e6:.0f} megapixels); "
+                                f"the limit is {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels")
             img.load()
             upright = ImageOps.exif_transpose(img)
             return upright.convert("RGB")
@@ -102,9 +110,9 @@ def decode_audio(path: str | os.PathLike, sample_rate: int = ALIGN_SAMPLE_RATE) 
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(info.path),
            "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "-"]
     proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-        raise ReelError(f"could not decode the audio {info.path.name}: {detail[0]}")
+    if proc.returncode != 0:  # ffmpeg's own words ("Invalid data found...") mean nothing to a user
+        raise ReelError(f"could not decode the audio {info.path.name}: the file is damaged or not "
+                        "MP3, WAV, FLAC, M4A or OGG audio")
     pcm = np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0
     if pcm.size < sample_rate // 2:
         raise ReelError(f"the audio {info.path.name} is shorter than half a second")

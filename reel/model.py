@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from PIL import ImageColor
 
 from reel.errors import ReelError
-from reel.styles import CaptionStyle, get_style
+from reel.lyrics import MAX_WORDS
+from reel.styles import STYLE_NAMES, CaptionStyle, get_style
 
 # progress(stage, fraction 0..1) is the only progress channel of the pipeline.
 Progress = Callable[[str, float], None]
@@ -22,6 +24,22 @@ Progress = Callable[[str, float], None]
 
 def no_progress(stage: str, fraction: float) -> None:
     """The default progress callback: report nothing."""
+
+
+MAX_WORD_CHARS = 100  # one displayed word; longer "words" are pasted prose or an attack
+
+
+def _shown(value) -> str:
+    """A value as an error message quotes it (long values cut short)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(value, what: str) -> float:
+    """A finite JSON number (not a bool, not a string), else ReelError naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ReelError(f"{what} must be a number (got {_shown(value)})")
+    return float(value)
 
 
 @dataclass
@@ -43,16 +61,50 @@ class Word:
                 "line": self.line, "confidence": round(self.confidence, 3)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Word":
-        try:
-            start, end = float(d["start"]), float(d["end"])
-            text = str(d["text"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReelError(f"word timings: each word needs text, start and end ({d!r})") from exc
+    def from_dict(cls, d, n: int = 1) -> "Word":
+        """Word `n` (1-based, for messages) from untrusted JSON, every field checked strictly."""
+        where = f"word timings: word {n}"
+        if not isinstance(d, dict) or "text" not in d or "start" not in d or "end" not in d:
+            raise ReelError(f"{where} needs text, start and end (got {_shown(d)})")
+        text = d["text"]
+        if not isinstance(text, str) or not text.strip():
+            raise ReelError(f"{where}: text must be a non-empty string (got {_shown(text)})")
+        if len(text) > MAX_WORD_CHARS:
+            raise ReelError(f"{where} is {len(text)} characters long; at most {MAX_WORD_CHARS} are supported")
+        start, end = _number(d["start"], f"{where}: start"), _number(d["end"], f"{where}: end")
+        if start < 0:
+            raise ReelError(f"{where}: '{text}' starts before 0 s ({start:g})")
         if end < start:
-            raise ReelError(f"word timings: '{text}' ends before it starts ({start} > {end})")
-        return cls(text=text, start=start, end=end, line=int(d.get("line", 0)),
-                   confidence=float(d.get("confidence", 1.0)))
+            raise ReelError(f"word timings: '{text}' ends before it starts ({start:g} > {end:g})")
+        line = d.get("line", 0)
+        if isinstance(line, bool) or not isinstance(line, (int, float)) or line != int(line) or line < 0:
+            raise ReelError(f"{where}: line must be a whole number from 0 (got {_shown(line)})")
+        confidence = _number(d.get("confidence", 1.0), f"{where}: confidence")
+        if not 0 <= confidence <= 1:
+            raise ReelError(f"{where}: confidence must be between 0 and 1 (got {confidence:g})")
+        return cls(text=text.strip(), start=start, end=end, line=int(line), confidence=confidence)
+
+
+def words_from_dicts(items) -> list[Word]:
+    """Edited word timings from untrusted JSON (API, words file): a bounded, checked list.
+
+    At most MAX_WORDS words (the lyrics limit); line numbers index lines of these words,
+    so they stay below the word count. Times are checked against the audio by
+    `reel.pipeline.fit_words`.
+    """
+    if not isinstance(items, list):
+        raise ReelError('word timings must be a list of {"text", "start", "end", "line"} objects '
+                        f"(got {type(items).__name__})")
+    if not items:
+        raise ReelError("the word timings are empty")
+    if len(items) > MAX_WORDS:
+        raise ReelError(f"there are {len(items)} timed words; at most {MAX_WORDS} are supported")
+    words = [Word.from_dict(d, n) for n, d in enumerate(items, start=1)]
+    for n, w in enumerate(words, start=1):
+        if w.line >= len(words):
+            raise ReelError(f"word timings: word {n} '{w.text}' is on line {w.line}, but "
+                            f"{len(words)} words fill at most {len(words)} lines")
+    return words
 
 
 LOW_CONFIDENCE = 0.5
@@ -63,44 +115,144 @@ ALIGNERS = ("auto", "offline", "elevenlabs")
 ENCODERS = ("auto", "libx264", "h264_nvenc")
 
 
-@dataclass
-class ReelOptions:
-    """How a reel looks and is made. Every field has a sensible default.
+# ---------------------------------------------------------------- option rules
 
-    `font_size` and `outline_width` of 0 mean "pick from the frame size and style".
-    `font` is a font file path or a family name looked up by `reel.fonts`.
+@dataclass(frozen=True)
+class Rule:
+    """How one ReelOptions field is checked: its JSON type and the values it may take.
+
+    `kind` is str, int, float or bool (booleans are true/false only; numbers are JSON
+    numbers, never strings). `low`..`high` bound numbers; `auto` is one more number
+    outside that range meaning "pick for me" (font_size 0). `choices` lists the allowed
+    strings; `check(name, value)` raises ReelError for other bad strings. `local_file`
+    marks a path on the rendering machine: only trusted callers (the CLI, the worker)
+    may set it, never an API caller (see `ReelOptions.from_dict`).
     """
 
-    style: str = "karaoke"
-    size: str = "1080x1920"
-    font: str = ""
-    font_size: int = 0
-    text_color: str = "#FFFFFF"
-    highlight_color: str = "#FFD23F"
-    outline_color: str = "#000000"
-    outline_width: int = 0
-    position: str = "bottom"
-    aligner: str = "auto"
-    zoom: bool = False
-    encoder: str = "auto"
-    fps: int = 30
+    kind: type
+    help: str
+    choices: tuple = ()
+    low: Optional[float] = None
+    high: Optional[float] = None
+    auto: Optional[float] = None
+    check: Optional[Callable[[str, str], None]] = None
+    local_file: bool = False
+
+    def parse(self, name: str, value: Any) -> Any:
+        """The value, normalised (48.0 -> 48, "true" -> True); ReelError with one clear line if bad."""
+        if self.kind is bool:
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                return value.strip().lower() == "true"
+            if not isinstance(value, bool):
+                raise ReelError(f"{name} must be true or false (got {_shown(value)})")
+            return value
+        if self.kind in (int, float):
+            return self._parse_number(name, value)
+        if not isinstance(value, str):
+            raise ReelError(f"{name} must be a string (got {_shown(value)})")
+        if self.choices and value not in self.choices:
+            raise ReelError(f"{name} must be one of {', '.join(self.choices)} (got {_shown(value)})")
+        if self.check is not None and value:
+            self.check(name, value)
+        return value
+
+    def _parse_number(self, name: str, value: Any) -> float:
+        whole = self.kind is int
+        wanted = f"{'a whole number' if whole else 'a number'} from {self.low:g} to {self.high:g}"
+        if self.auto is not None:
+            wanted += f", or {self.auto:g} for automatic"
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or (whole and value != int(value))):
+            raise ReelError(f"{name} must be {wanted} (got {_shown(value)})")
+        if value != self.auto and not self.low <= value <= self.high:
+            raise ReelError(f"{name} must be {wanted} (got {value:g})")
+        return int(value) if whole else float(value)
+
+    def schema(self, default: Any) -> dict:
+        """This rule as JSON Schema (the API's and MCP tools' description of the option)."""
+        doc: dict = {"type": {str: "string", int: "integer", float: "number", bool: "boolean"}[self.kind],
+                     "description": self.help, "default": default}
+        if self.choices:
+            doc["enum"] = list(self.choices)
+        if self.low is not None:
+            doc["minimum"] = min(self.low, self.auto if self.auto is not None else self.low)
+            doc["maximum"] = self.high
+        return doc
+
+
+def option(default: Any, help: str, **rule) -> Any:
+    """A ReelOptions field with its Rule: adding an option is one `name: type = option(...)` line."""
+    return field(default=default, metadata={"rule": Rule(kind=type(default), help=help, **rule)})
+
+
+def check_colour(name: str, value: str) -> None:
+    try:
+        ImageColor.getrgb(value)
+    except (ValueError, AttributeError):
+        raise ReelError(f"{name} {_shown(value)} is not a colour (use a name or #RRGGBB)") from None
+
+
+def frame_size(value: str) -> tuple[int, int]:
+    """"1080x1920" -> (1080, 1920); ReelError unless both sides are even and 16..3840."""
+    try:
+        w, h = (int(v) for v in str(value).lower().split("x"))
+    except ValueError:
+        raise ReelError(f"size must look like 1080x1920 (got {_shown(value)})") from None
+    if not (16 <= w <= 3840 and 16 <= h <= 3840) or w % 2 or h % 2:
+        raise ReelError(f"size {_shown(value)} is not supported: use even sides between 16 and 3840")
+    return w, h
+
+
+def check_size(name: str, value: str) -> None:
+    frame_size(value)
+
+
+def check_font_family(name: str, value: str) -> None:
+    """An installed family name only: a path here would let an API caller probe server files."""
+    if "/" in value or "\\" in value or "." in value:
+        raise ReelError(f"{name} must be the name of an installed font family such as DejaVuSans, "
+                        f"not a file (got {_shown(value)})")
+    from reel import fonts
+    if fonts.family_file(value) is None:
+        raise ReelError(f"{name} {_shown(value)} is not installed; installed families include "
+                        f"{', '.join(fonts.installed_families()[:6])}")
+
+
+def check_font_file(name: str, value: str) -> None:
+    from reel import fonts
+    fonts.check_font_file(value)
+
+
+@dataclass
+class ReelOptions:
+    """How a reel looks and is made. Every field has a sensible default and a Rule.
+
+    Each field is declared with `option(default, help, **rule)`; `__post_init__` checks
+    and normalises every field by its rule, so the CLI, the page, the API and the queue
+    all refuse the same bad values with the same one-line message.
+    """
+
+    style: str = option("karaoke", "caption template (see reel.styles)", choices=STYLE_NAMES)
+    size: str = option("1080x1920", "frame size WIDTHxHEIGHT, e.g. 1080x1920, 1080x1080, 1920x1080",
+                       check=check_size)
+    font: str = option("", "an installed font family, e.g. DejaVuSans (empty: chosen for the script)",
+                       check=check_font_family)
+    font_file: str = option("", "a TTF/OTF file on the rendering machine (CLI --font FILE)",
+                            check=check_font_file, local_file=True)
+    font_size: int = option(0, "caption font size in pixels (0: from the frame size)", low=8, high=400, auto=0)
+    text_color: str = option("#FFFFFF", "colour of the words (#RRGGBB or a name)", check=check_colour)
+    highlight_color: str = option("#FFD23F", "colour of the sung word", check=check_colour)
+    outline_color: str = option("#000000", "colour of the outline around the words", check=check_colour)
+    outline_width: int = option(0, "outline width in pixels (0: from the font size)", low=1, high=40, auto=0)
+    position: str = option("bottom", "where the captions sit", choices=POSITIONS)
+    aligner: str = option("auto", "who times the words", choices=ALIGNERS)
+    zoom: bool = option(False, "a slow zoom into the picture")
+    encoder: str = option("auto", "H.264 encoder", choices=ENCODERS)
+    fps: int = option(30, "frames per second", low=1, high=60)
 
     def __post_init__(self) -> None:
-        get_style(self.style)
-        for name, allowed in (("position", POSITIONS),
-                              ("aligner", ALIGNERS), ("encoder", ENCODERS)):
-            if getattr(self, name) not in allowed:
-                raise ReelError(f"{name} must be one of {', '.join(allowed)} (got {getattr(self, name)!r})")
-        self.width, self.height  # validates size
-        for name in ("text_color", "highlight_color", "outline_color"):
-            try:
-                ImageColor.getrgb(getattr(self, name))
-            except (ValueError, AttributeError):
-                raise ReelError(f"{name} {getattr(self, name)!r} is not a colour (use a name or #RRGGBB)") from None
-        if not 8 <= int(self.font_size or 48) <= 400:
-            raise ReelError("font_size must be between 8 and 400 pixels")
-        if not 1 <= int(self.fps) <= 60:
-            raise ReelError("fps must be between 1 and 60")
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, f.metadata["rule"].parse(f.name, getattr(self, f.name)))
 
     @property
     def caption_style(self) -> CaptionStyle:
@@ -109,31 +261,62 @@ class ReelOptions:
 
     @property
     def width(self) -> int:
-        return self._dimensions()[0]
+        return frame_size(self.size)[0]
 
     @property
     def height(self) -> int:
-        return self._dimensions()[1]
-
-    def _dimensions(self) -> tuple[int, int]:
-        try:
-            w, h = (int(v) for v in str(self.size).lower().split("x"))
-        except ValueError:
-            raise ReelError(f"size must look like 1080x1920 (got {self.size!r})") from None
-        if not (16 <= w <= 3840 and 16 <= h <= 3840) or w % 2 or h % 2:
-            raise ReelError(f"size {self.size} is not supported: use even sides between 16 and 3840")
-        return w, h
+        return frame_size(self.size)[1]
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Optional[dict]) -> "ReelOptions":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d or {}) - known
+    def from_dict(cls, d: Optional[dict], *, local_files: bool = False) -> "ReelOptions":
+        """Options from JSON. API callers (the default) may not set `local_file` options."""
+        if d is None:
+            d = {}
+        if not isinstance(d, dict):
+            raise ReelError('options must be a JSON object such as {"style": "pop"} '
+                            f"(got {type(d).__name__} {_shown(d)})")
+        rules = option_rules()
+        unknown = [name for name in d if name not in rules]
         if unknown:
-            raise ReelError(f"unknown option(s): {', '.join(sorted(unknown))}")
-        return cls(**(d or {}))
+            raise ReelError(f"unknown option(s): {', '.join(sorted(map(str, unknown)))[:200]} "
+                            f"(known: {', '.join(public_option_names())})")
+        if not local_files:
+            for name in d:
+                if rules[name].local_file and d[name]:
+                    raise ReelError(f"{name} cannot be set through the API")
+        return cls(**d)
+
+
+def option_rules() -> dict[str, Rule]:
+    """Every option's Rule, by name, in declaration order."""
+    return {f.name: f.metadata["rule"] for f in dataclasses.fields(ReelOptions)}
+
+
+def public_option_names() -> list[str]:
+    """The options an API caller may set."""
+    return [name for name, rule in option_rules().items() if not rule.local_file]
+
+
+def options_schema() -> dict:
+    """JSON Schema of the API's `options` object, built from the rules."""
+    defaults = ReelOptions().to_dict()
+    return {"type": "object", "additionalProperties": False,
+            "properties": {name: rule.schema(defaults[name]) for name, rule in option_rules().items()
+                           if not rule.local_file}}
+
+
+WORDS_SCHEMA = {
+    "type": "array", "maxItems": MAX_WORDS,
+    "items": {"type": "object", "required": ["text", "start", "end"], "properties": {
+        "text": {"type": "string", "maxLength": MAX_WORD_CHARS, "description": "the word as shown"},
+        "start": {"type": "number", "minimum": 0, "description": "seconds"},
+        "end": {"type": "number", "minimum": 0, "description": "seconds, not before start"},
+        "line": {"type": "integer", "minimum": 0, "description": "index of its lyric line"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1}}},
+}
 
 
 @dataclass
@@ -169,4 +352,4 @@ def words_from_json(text: str) -> list[Word]:
     items = doc.get("words") if isinstance(doc, dict) else doc
     if not isinstance(items, list) or not items:
         raise ReelError("word timings file has no words (expected {\"words\": [...]})")
-    return [Word.from_dict(d) for d in items]
+    return words_from_dicts(items)

@@ -69,12 +69,19 @@ def align_only(audio_path, lyrics_text: Optional[str], aligner: str = "auto",
 
 
 def fit_words(words: list[Word], duration: float) -> list[Word]:
-    """Hand-edited timings made safe to render: in time order, inside the audio."""
+    """Hand-edited timings made safe to render: in time order, inside the audio.
+
+    A word that starts after the audio ends is refused (it could never be shown); an end
+    past the audio is cut to its end.
+    """
     if not words:
         raise ReelError("the word timings are empty")
     fitted = []
     for w in sorted(words, key=lambda w: w.start):
-        start = min(max(0.0, w.start), duration)
+        if w.start > duration:
+            raise ReelError(f"word timings: '{w.text}' starts at {w.start:.2f} s, after the end of the "
+                            f"audio ({duration:.2f} s)")
+        start = max(0.0, w.start)
         fitted.append(Word(w.text, start, min(max(start, w.end), duration), w.line, w.confidence))
     return fitted
 

@@ -3,6 +3,10 @@
 SRT and VTT carry one cue per page. ASS carries the look too (font, colours, outline,
 position) and, for templates that mark the sung word, a `\\k` tag per word, so players
 that support karaoke fill each word as it is sung.
+
+Lyrics are text, never markup: each format's markup characters in a word are escaped
+(`escape_ass`, `escape_srt`, `escape_vtt`), so "{\\fs300}" or "<i>" in a lyric is shown
+as typed instead of resizing or styling the captions.
 """
 from __future__ import annotations
 
@@ -26,8 +30,28 @@ def _colour(value: str) -> pysubs2.Color:
     return pysubs2.Color(r, g, b)
 
 
-def _page_text(page: Page) -> str:
-    return r"\N".join(" ".join(page.words[i].text for i in row) for row in page.rows)
+# U+2060 WORD JOINER: invisible, and it breaks a markup sequence (libass' advice, issue #194).
+_JOINER = "\u2060"
+
+
+def escape_ass(text: str) -> str:
+    """A lyric as literal ASS text: no override block, no \\N / \\h escape."""
+    return text.replace("\\", "\\" + _JOINER).replace("{", r"\{").replace("}", r"\}")
+
+
+def escape_srt(text: str) -> str:
+    """A lyric as literal SRT text: players read <i>...</i> and {\\an8} in SRT cues."""
+    return text.replace("\\", "\\" + _JOINER).replace("{", "{" + _JOINER).replace("<", "<" + _JOINER)
+
+
+def escape_vtt(text: str) -> str:
+    """A lyric as literal WebVTT cue text (the spec's character references)."""
+    return (text.replace("\\", "\\" + _JOINER).replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+def _page_text(page: Page, escape) -> str:
+    return r"\N".join(" ".join(escape(page.words[i].text) for i in row) for row in page.rows)
 
 
 def _karaoke_text(page: Page) -> str:
@@ -38,7 +62,7 @@ def _karaoke_text(page: Page) -> str:
         for i in row:
             following = page.words[i + 1].start if i + 1 < len(page.words) else page.end
             centis = max(0, round((following - page.words[i].start) * 100))
-            row_parts.append(f"{{\\k{centis}}}{page.words[i].text}")
+            row_parts.append(f"{{\\k{centis}}}{escape_ass(page.words[i].text)}")
         parts.append(" ".join(row_parts) + (r"\N" if row_index + 1 < len(page.rows) else ""))
     return "".join(parts)
 
@@ -53,17 +77,18 @@ def subtitle_file(pages: list[Page], options: ReelOptions, *, font_name: str, fo
         primarycolor=_colour(options.highlight_color), secondarycolor=_colour(options.text_color),
         outlinecolor=_colour(options.outline_color), outline=outline, shadow=0,
         alignment=pysubs2.Alignment(_ASS_ALIGNMENT[options.position]), marginv=margin_v)
-    text = _karaoke_text if options.caption_style.karaoke_tags else _page_text
+    karaoke = options.caption_style.karaoke_tags
     for page in pages:
-        subs.append(pysubs2.SSAEvent(start=_ms(page.start), end=_ms(page.end), text=text(page)))
+        text = _karaoke_text(page) if karaoke else _page_text(page, escape_ass)
+        subs.append(pysubs2.SSAEvent(start=_ms(page.start), end=_ms(page.end), text=text))
     return subs
 
 
 def write_subtitles(subs: pysubs2.SSAFile, pages: list[Page], srt: Path, vtt: Path, ass: Path) -> None:
     """Save ASS (karaoke tags) and plain-text SRT and VTT."""
     subs.save(str(ass), format_="ass")
-    plain = pysubs2.SSAFile()
-    for page in pages:
-        plain.append(pysubs2.SSAEvent(start=_ms(page.start), end=_ms(page.end), text=_page_text(page)))
-    plain.save(str(srt), format_="srt")
-    plain.save(str(vtt), format_="vtt")
+    for path, format_, escape in ((srt, "srt", escape_srt), (vtt, "vtt", escape_vtt)):
+        plain = pysubs2.SSAFile()
+        for page in pages:
+            plain.append(pysubs2.SSAEvent(start=_ms(page.start), end=_ms(page.end), text=_page_text(page, escape)))
+        plain.save(str(path), format_=format_, keep_ssa_tags=True)  # the text is escaped: keep it as it is

@@ -113,3 +113,24 @@ def test_malformed_word_timings(inputs):
     proc = _reel("render", "--image", inputs["image"], "--audio", inputs["audio"], "--lyrics", inputs["lyrics"],
                  "--words", bad, "--out", inputs["out"])
     assert proc.returncode == 2 and "ends before it starts" in proc.stderr
+
+
+@pytest.mark.parametrize("font, expected", [
+    ("/etc/passwd", "passwd is not a font file Pillow can read (use TTF or OTF)"),
+    ("missing.ttf", "font file not found: missing.ttf"),
+    ("NoSuchFamily", "font 'NoSuchFamily' is not installed"),
+])
+def test_bad_font_is_one_line_exit_2(inputs, font, expected):
+    proc = _reel("render", "--image", inputs["image"], "--audio", inputs["audio"], "--lyrics", inputs["lyrics"],
+                 "--out", inputs["out"], "--font", font, "--outline-color", "#112233")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"reel: error: {expected}")
+    assert list((inputs["tmp"] / "out").iterdir()) == []
+
+
+def test_bad_option_value_on_the_command_line(inputs):
+    proc = _reel("render", "--image", inputs["image"], "--audio", inputs["audio"], "--lyrics", inputs["lyrics"],
+                 "--out", inputs["out"], "--outline-color", "notacolour")
+    assert proc.returncode == 2 and proc.stderr.strip() == "reel: error: outline_color 'notacolour' is not a colour " \
+                                                         "(use a name or #RRGGBB)"

@@ -110,9 +110,9 @@ def test_render_from_https_urls(song, https_files, progress_sent, tmp_path):
     ({"image": "not base64!", "audio": "AAAA"}, "the image is neither valid base64 data nor an https URL"),
     ({"image": "AAAA", "audio": "AAAA", "lyrics": 5}, "'lyrics' must be text or null"),
     ({"image": "AAAA", "audio": "AAAA", "options": {"colour": "red"}}, "unknown option(s): colour"),
-    ({"image": "AAAA", "audio": "AAAA", "options": {"font_size": "big"}}, "invalid options"),
-    ({"image": "AAAA", "audio": "AAAA", "words": "hello"}, "'words' must be a list"),
-    ({"image": "AAAA", "audio": "AAAA", "words": [{"text": "hi"}]}, "each word needs text, start and end"),
+    ({"image": "AAAA", "audio": "AAAA", "options": {"font_size": "big"}}, "font_size must be a whole number"),
+    ({"image": "AAAA", "audio": "AAAA", "words": "hello"}, "word timings must be a list"),
+    ({"image": "AAAA", "audio": "AAAA", "words": [{"text": "hi"}]}, "needs text, start and end"),
 ])
 def test_bad_input_returns_an_error(job_input, message):
     output = run_handler(job_input)

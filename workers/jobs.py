@@ -27,8 +27,8 @@ from PIL import Image
 
 from reel.errors import ReelError
 from reel.media import probe_audio
-from reel.model import ReelOptions, Word, words_to_json
-from reel.pipeline import OUTPUT_NAMES, validate_inputs
+from reel.model import ReelOptions, Word, words_from_dicts, words_to_json
+from reel.pipeline import OUTPUT_NAMES, fit_words, validate_inputs
 from workers import backends, queue, settings, store, tasks
 from workers.store import STATES, JobNotFound
 
@@ -50,11 +50,11 @@ def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[
     pipeline), or "queue full". A refused job leaves nothing on disk.
     """
     reel_options = ReelOptions.from_dict(options)
-    timings = [Word.from_dict(w) for w in words] if words is not None else None
-    if timings is not None and not timings:
-        raise ReelError("the word timings are empty")
+    timings = words_from_dicts(words) if words is not None else None
     backend = backends.resolve(backend)
-    validate_inputs(image_path, audio_path, lyrics)
+    duration = validate_inputs(image_path, audio_path, lyrics)
+    if timings is not None:
+        fit_words(timings, duration)
 
     job_id = uuid.uuid4().hex
     folder = store.job_dir(job_id)

@@ -37,7 +37,7 @@ from runpod.serverless.utils import rp_upload
 
 from reel.errors import ReelError
 from reel.media import MAX_FILE_BYTES
-from reel.model import ReelOptions, ReelResult, Word
+from reel.model import ReelOptions, ReelResult, Word, words_from_dicts
 from reel.pipeline import make_reel
 from workers.download import fetch_url
 
@@ -97,17 +97,8 @@ def read_request(job_input) -> tuple[Optional[str], ReelOptions, Optional[list[W
     lyrics = job_input.get("lyrics")
     if lyrics is not None and not isinstance(lyrics, str):
         raise ReelError("'lyrics' must be text or null")
-    options = job_input.get("options") or {}
-    if not isinstance(options, dict):
-        raise ReelError("'options' must be an object")
     words = job_input.get("words")
-    if words is not None and (not isinstance(words, list) or not all(isinstance(w, dict) for w in words)):
-        raise ReelError("'words' must be a list of {text, start, end, line} objects")
-    try:
-        parsed = ReelOptions.from_dict(options)
-    except (TypeError, ValueError) as exc:
-        raise ReelError(f"invalid options: {exc}") from None
-    return lyrics, parsed, [Word.from_dict(w) for w in words] if words else None
+    return lyrics, ReelOptions.from_dict(job_input.get("options")), words_from_dicts(words) if words else None
 
 
 def package(result: ReelResult, job_id: str) -> dict:
