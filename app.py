@@ -69,11 +69,12 @@ def need(value, what: str):
     return value
 
 
-def page_options(style: str, size: str, font_size: float, text_color: str, highlight_color: str,
-                 outline_color: str, position: str) -> ReelOptions:
-    """The render options chosen with the page's controls (font size 0 = automatic)."""
-    return ReelOptions(style=style, size=size, font_size=int(font_size or 0), text_color=text_color,
-                       highlight_color=highlight_color, outline_color=outline_color, position=position)
+def page_options(style: str, size: str, font_size: float, outline_width: float, shadow: float, text_color: str,
+                 highlight_color: str, outline_color: str, position: str) -> ReelOptions:
+    """The render options chosen with the page's controls (sizes of 0 = the template's own)."""
+    return ReelOptions(style=style, size=size, font_size=int(font_size or 0), outline_width=int(outline_width or 0),
+                       shadow=int(shadow or 0), text_color=text_color, highlight_color=highlight_color,
+                       outline_color=outline_color, position=position)
 
 
 def sung_lyrics(lyrics: Optional[str], transcribe: bool) -> Optional[str]:
@@ -198,7 +199,8 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
         audio: the song (MP3, WAV, M4A, FLAC, OGG, ...).
         lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
         options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style (see the page's list),
-            size 1080x1920|1080x1080|1920x1080, font_size, text_color, highlight_color, outline_color,
+            size 1080x1920|1080x1080|1920x1080, font_size, outline_width, shadow, text_color, highlight_color,
+            outline_color,
             position top|middle|bottom, zoom.
         words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
     Returns:
@@ -307,11 +309,14 @@ def style_controls() -> list:
             size = gr.Radio(SIZES, value="1080x1920", label="Output size")
         font_size = gr.Slider(0, 200, value=0, step=2, label="Font size (px; 0 = automatic)")
         with gr.Row():
+            outline_width = gr.Slider(0, 30, value=0, step=1, label="Outline (px; 0 = the style's)")
+            shadow = gr.Slider(0, 40, value=0, step=1, label="Drop shadow (px; 0 = the style's)")
+        with gr.Row():
             text_color = gr.ColorPicker("#FFFFFF", label="Text")
             highlight_color = gr.ColorPicker("#FFD23F", label="Sung word")
             outline_color = gr.ColorPicker("#000000", label="Outline")
         position = gr.Radio(list(POSITIONS), value="bottom", label="Position")
-    return [style, size, font_size, text_color, highlight_color, outline_color, position]
+    return [style, size, font_size, outline_width, shadow, text_color, highlight_color, outline_color, position]
 
 
 def build() -> gr.Blocks:

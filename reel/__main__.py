@@ -74,7 +74,8 @@ def cmd_render(args: argparse.Namespace) -> None:
     options = ReelOptions(style=args.style, size=args.size, aligner=args.aligner, **font_choice(args.font),
                           font_size=args.font_size, text_color=args.text_color,
                           highlight_color=args.highlight_color, outline_color=args.outline_color,
-                          position=args.position, zoom=args.zoom)
+                          position=args.position, zoom=args.zoom, outline_width=args.outline_width,
+                          shadow=args.shadow)
     with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
         result = make_reel(args.image, args.audio, lyrics, work, options, words=edited,
                            progress=StderrProgress())
@@ -112,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--position", choices=POSITIONS, default="bottom")
     render.add_argument("--font", help="a TTF/OTF file, or an installed family name (e.g. DejaVuSans)")
     render.add_argument("--font-size", type=int, default=0, help="pixels (default: from the frame size)")
+    render.add_argument("--outline-width", type=int, default=0, help="pixels (default: the style's)")
+    render.add_argument("--shadow", type=int, default=0, help="drop-shadow offset in pixels (default: the style's)")
     render.add_argument("--text-color", default=ReelOptions.text_color)
     render.add_argument("--highlight-color", default=ReelOptions.highlight_color)
     render.add_argument("--outline-color", default=ReelOptions.outline_color)

@@ -30,12 +30,16 @@ class Page:
 
 @dataclass
 class CaptionState:
-    """One distinct caption picture and when it is on screen."""
+    """One distinct caption picture and when it is on screen.
+
+    `scale` is the active word's size during its template's motion (1.0 = at rest).
+    """
 
     page: Page
     active: Optional[int]
     start: float
     end: float
+    scale: float = 1.0
 
 
 def wrap_rows(words: list[Word], max_width: float, measure: Callable[[str], float]) -> list[list[int]]:
@@ -97,18 +101,41 @@ def caption_pages(words: list[Word], style: CaptionStyle, max_width: float,
     return pages
 
 
-def caption_states(pages: list[Page], style: CaptionStyle) -> list[CaptionState]:
-    """Distinct pictures in time order: one per page, or one per word for `per_word` templates."""
+def caption_states(pages: list[Page], style: CaptionStyle, fps: int = 30) -> list[CaptionState]:
+    """Distinct pictures in time order: one per page, or one per word for `per_word` templates.
+
+    A template with motion adds one picture per video frame of the motion at the start
+    of each word (see `reel.styles.Motion`), then the word at rest.
+    """
     states: list[CaptionState] = []
     for page in pages:
         if not style.per_word:
             states.append(CaptionState(page, None, page.start, page.end))
             continue
         for i, word in enumerate(page.words):
-            end = page.words[i + 1].start if i + 1 < len(page.words) else page.end
+            end = min(page.words[i + 1].start if i + 1 < len(page.words) else page.end, page.end)
             start = max(word.start, page.start)
             if end > start:
-                states.append(CaptionState(page, i, start, min(end, page.end)))
+                states += _word_states(page, i, start, end, style, fps)
+    return states
+
+
+def _word_states(page: Page, active: int, start: float, end: float, style: CaptionStyle,
+                 fps: int) -> list[CaptionState]:
+    """The pictures of one sung word: its motion frames (if any), then at rest until `end`."""
+    states = []
+    rest = start
+    if style.motion is not None:
+        offsets = style.motion.frame_times(fps)
+        for n, offset in enumerate(offsets):
+            frame_start = start + offset
+            frame_end = min(end, start + (offsets[n + 1] if n + 1 < len(offsets) else style.motion.seconds))
+            if frame_end <= frame_start:
+                break
+            states.append(CaptionState(page, active, frame_start, frame_end, style.motion.scale_at(offset)))
+            rest = frame_end
+    if end > rest:
+        states.append(CaptionState(page, active, rest, end))
     return states
 
 

@@ -1,24 +1,31 @@
 """Pillow drawing of caption states: one transparent RGBA band per distinct picture.
 
-`CaptionPainter` owns the look (font, size, colours, outline) and the geometry (the
-band of the frame captions live in, kept inside the platform safe area). The same
-painter measures text for page layout and draws every state, so wrapping always
-matches what is drawn.
+`CaptionPainter` owns the look (the template record of `reel.styles`, fonts, size,
+colours, outline, shadow, glow) and the geometry (the band of the frame captions live
+in, kept inside the platform safe area). The same painter measures text for page
+layout and draws every state, so wrapping always matches what is drawn. Text is drawn
+run by run with the font that has its glyphs (`reel.fonts.FontChain`), emoji in colour.
 """
 from __future__ import annotations
 
 from typing import Optional
 
-from PIL import Image, ImageColor, ImageDraw
+from PIL import Image, ImageColor, ImageDraw, ImageFilter
 
 from reel.captions import CaptionState, Page
-from reel.fonts import font_path, is_rtl, load_font
+from reel.fonts import EMOJI_STRIKE, FontChain, Run, is_rtl, load_font
 from reel.model import ReelOptions
 
 # Share of the frame height that platform UI covers on a 9:16 reel (Instagram Reels).
 SAFE_TOP_PORTRAIT, SAFE_BOTTOM_PORTRAIT = 0.14, 0.20
 SAFE_MARGIN_OTHER = 0.06
 UPCOMING_ALPHA = 190
+SHADOW_ALPHA = 160
+GLOW_SHARE = 0.12      # glow blur radius, share of the font size
+BOX_PAD_SHARE = 0.14   # the sung word's box reaches this share of the font size past the word
+BOX_RADIUS_SHARE = 0.2
+
+Sprite = tuple[Image.Image, int, int]  # picture, and its offset from the pen position on the baseline
 
 
 def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
@@ -26,29 +33,50 @@ def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
     return r, g, b, alpha
 
 
-class CaptionPainter:
-    """Measures and draws caption pages for one reel's options and lyrics script."""
+def _stack(pieces: list[Sprite]) -> Sprite:
+    """Pictures placed at their offsets, flattened into one (offsets of its top-left)."""
+    left = min(x for _, x, _ in pieces)
+    top = min(y for _, _, y in pieces)
+    right = max(x + img.width for img, x, _ in pieces)
+    bottom = max(y + img.height for img, _, y in pieces)
+    canvas = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+    for img, x, y in pieces:
+        canvas.alpha_composite(img, (x - left, y - top))
+    return canvas, left, top
 
-    def __init__(self, options: ReelOptions, sample_text: str):
+
+def _tinted(mask: Image.Image, colour: tuple[int, int, int, int]) -> Image.Image:
+    """A solid colour with the alpha of `mask` (times the colour's alpha)."""
+    layer = Image.new("RGBA", mask.size, colour[:3] + (0,))
+    layer.putalpha(mask.point(lambda a: a * colour[3] // 255))
+    return layer
+
+
+class CaptionPainter:
+    """Measures and draws caption pages for one reel's options."""
+
+    def __init__(self, options: ReelOptions):
         self.options = options
-        width, height = options.width, options.height
         self.style = options.caption_style
+        width, height = options.width, options.height
         self.size = options.font_size or round(width * self.style.font_share)
-        self.font = load_font(font_path(sample_text, options.font_file or options.font), self.size)
-        self.rtl = is_rtl(sample_text)
-        self.outline = options.outline_width or max(2, round(self.size * 0.08))
+        self.fonts = FontChain(options.font, options.font_file)
+        self.font = load_font(self.fonts.main, self.size)
+        self.outline = options.outline_width or max(2, round(self.size * self.style.outline_share))
+        self.shadow = options.shadow or round(self.size * self.style.shadow_share)
         self.text_rgba = _rgba(options.text_color)
         self.upcoming_rgba = _rgba(options.text_color, UPCOMING_ALPHA)
         self.highlight_rgba = _rgba(options.highlight_color)
         self.outline_rgba = _rgba(options.outline_color)
         ascent, descent = self.font.getmetrics()
-        self.ascent = ascent
+        self.ascent, self.descent = ascent, descent
         self.row_height = round((ascent + descent) * 1.12)
         self.max_width = width * 0.86
         self.pad = self.outline + round(self.size * 0.15)
         self.band_height = self.style.max_rows * self.row_height + 2 * self.pad
         self.band_top = self._band_top(width, height)
-        self._sprites: dict[tuple, tuple[Image.Image, int, int]] = {}
+        self._widths: dict[str, float] = {}
+        self._sprites: dict[tuple, Sprite] = {}
         self._places: tuple[Optional[Page], list] = (None, [])  # word positions of the last page
 
     def _band_top(self, width: int, height: int) -> int:
@@ -61,56 +89,130 @@ class CaptionPainter:
             return round((height - self.band_height) / 2)
         return round(height * (1 - bottom)) - self.band_height
 
+    def _runs(self, text: str) -> list[Run]:
+        """The text's font runs in drawing order (right-to-left words: last run first)."""
+        runs = self.fonts.runs(text)
+        return runs[::-1] if is_rtl(text) else runs
+
+    def _run_width(self, run: Run, size: int) -> float:
+        if run.emoji:
+            return load_font(run.path, EMOJI_STRIKE).getlength(run.text) * size / EMOJI_STRIKE
+        return load_font(run.path, size).getlength(run.text)
+
     def measure(self, text: str) -> float:
-        """Width in pixels of text drawn with this painter's font."""
-        return self.font.getlength(text)
+        """Width in pixels of text drawn with this painter's fonts."""
+        if text not in self._widths:
+            self._widths[text] = sum(self._run_width(run, self.size) for run in self._runs(text))
+        return self._widths[text]
 
     def blank(self) -> Image.Image:
         """The empty band (nothing on screen)."""
         return Image.new("RGBA", (self.options.width, self.band_height), (0, 0, 0, 0))
 
-    def _colour(self, index: int, active: Optional[int]) -> tuple[int, int, int, int]:
+    def _colour(self, index: int, active: Optional[int]) -> Optional[tuple[int, int, int, int]]:
+        """The fill of word `index` while word `active` is sung (None: not drawn)."""
         if active is None or index < active:
             return self.text_rgba
-        return self.highlight_rgba if index == active else self.upcoming_rgba
+        if index == active:
+            return self.highlight_rgba if self.style.highlight == "colour" else self.text_rgba
+        return None if self.style.hide_upcoming else self.upcoming_rgba
 
-    def _layout(self, page: Page) -> list[tuple[float, float]]:
-        """(x, baseline) of every word of the page, rows centred, right-to-left aware."""
+    def layout(self, page: Page) -> list[tuple[float, float]]:
+        """(x, baseline) of every word of the page, rows centred, right-to-left lines reversed."""
         space = self.measure(" ")
         free = self.band_height - 2 * self.pad - len(page.rows) * self.row_height
         offset = {"top": 0, "middle": free // 2, "bottom": free}[self.options.position]
+        rtl = is_rtl(" ".join(w.text for w in page.words))
         places: dict[int, tuple[float, float]] = {}
         for r, row in enumerate(page.rows):
             widths = {i: self.measure(page.words[i].text) for i in row}
             x = (self.options.width - (sum(widths.values()) + space * (len(row) - 1))) / 2
             baseline = self.pad + offset + r * self.row_height + self.ascent
-            for i in (reversed(row) if self.rtl else row):
+            for i in (reversed(row) if rtl else row):
                 places[i] = (x, baseline)
                 x += widths[i] + space
         return [places[i] for i in range(len(page.words))]
 
-    def _sprite(self, text: str, colour: tuple[int, int, int, int]) -> tuple[Image.Image, int, int]:
-        """The word drawn alone, and its offset from the pen position (cached)."""
-        key = (text, colour)
+    def _text(self, text: str, size: int, fill: tuple, stroke: int) -> Sprite:
+        """The text drawn run by run on one baseline, with its outline."""
+        pieces: list[Sprite] = []
+        pen = 0.0
+        for run in self._runs(text):
+            if run.emoji:  # colour bitmaps exist at one size: draw there, then scale
+                font, k = load_font(run.path, EMOJI_STRIKE), size / EMOJI_STRIKE
+                left, top, right, bottom = font.getbbox(run.text, anchor="ls")
+                img = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+                ImageDraw.Draw(img).text((-left, -top), run.text, font=font, anchor="ls", embedded_color=True)
+                img = img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))),
+                                 Image.Resampling.LANCZOS)
+                pieces.append((img, round(pen + left * k), round(top * k)))
+            else:
+                font = load_font(run.path, size)
+                left, top, right, bottom = font.getbbox(run.text, anchor="ls", stroke_width=stroke)
+                img = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+                ImageDraw.Draw(img).text((-left, -top), run.text, font=font, anchor="ls", fill=fill,
+                                         stroke_width=stroke, stroke_fill=self.outline_rgba)
+                pieces.append((img, round(pen) + left, top))
+            pen += self._run_width(run, size)
+        return _stack(pieces)
+
+    def _sprite(self, text: str, colour: tuple, scale: float, glow: bool) -> Sprite:
+        """The word drawn alone with its effects (glow, shadow), and its offset (cached)."""
+        key = (text, colour, scale, glow)
         if key not in self._sprites:
-            left, top, right, bottom = self.font.getbbox(text, anchor="ls", stroke_width=self.outline)
-            sprite = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
-            ImageDraw.Draw(sprite).text((-left, -top), text, font=self.font, anchor="ls", fill=colour,
-                                        stroke_width=self.outline, stroke_fill=self.outline_rgba)
-            self._sprites[key] = (sprite, left, top)
+            size = max(1, round(self.size * scale))
+            word, left, top = self._text(text, size, colour, max(0, round(self.outline * scale)))
+            pieces: list[Sprite] = []
+            if glow:
+                radius = max(2, round(size * GLOW_SHARE))
+                halo = Image.new("L", (word.width + 4 * radius, word.height + 4 * radius))
+                halo.paste(word.getchannel("A"), (2 * radius, 2 * radius))
+                halo = halo.filter(ImageFilter.GaussianBlur(radius)).point(lambda a: min(255, a * 3))
+                pieces.append((_tinted(halo, self.highlight_rgba), left - 2 * radius, top - 2 * radius))
+            if self.shadow:
+                blur = max(1, self.shadow // 2)
+                shade = Image.new("L", (word.width + 4 * blur, word.height + 4 * blur))
+                shade.paste(word.getchannel("A"), (2 * blur, 2 * blur))
+                shade = shade.filter(ImageFilter.GaussianBlur(blur))
+                pieces.append((_tinted(shade, self.outline_rgba[:3] + (SHADOW_ALPHA,)),
+                               left - 2 * blur + self.shadow, top - 2 * blur + self.shadow))
+            pieces.append((word, left, top))
+            self._sprites[key] = _stack(pieces)
         return self._sprites[key]
 
-    def draw(self, state: CaptionState) -> Image.Image:
-        """The band with the state's page drawn, its active word highlighted.
+    def _box(self, band: Image.Image, x: float, baseline: float, width: float, scale: float) -> None:
+        """The rounded box in the highlight colour behind a word `width` wide at (x, baseline)."""
+        pad = self.size * BOX_PAD_SHARE * scale
+        centre, middle = x + width / 2, baseline - (self.ascent - self.descent) * scale / 2
+        half_w = width / 2 + pad
+        half_h = (self.ascent + self.descent) * scale / 2 * 0.92
+        ImageDraw.Draw(band).rounded_rectangle(
+            (round(centre - half_w), round(middle - half_h), round(centre + half_w), round(middle + half_h)),
+            radius=round(self.size * BOX_RADIUS_SHARE * scale), fill=self.highlight_rgba)
 
-        Each word is rasterised once per colour and then only composited, so the many
-        states of a page cost a few blits each.
+    def draw(self, state: CaptionState) -> Image.Image:
+        """The band with the state's page drawn, its active word marked (and moving).
+
+        Each word is rasterised once per colour and scale and then only composited, so
+        the many states of a page cost a few blits each.
         """
         page = state.page
         if page is not self._places[0]:
-            self._places = (page, self._layout(page))
+            self._places = (page, self.layout(page))
         band = self.blank()
         for i, (x, baseline) in enumerate(self._places[1]):
-            sprite, left, top = self._sprite(page.words[i].text, self._colour(i, state.active))
+            colour = self._colour(i, state.active)
+            if colour is None:
+                continue
+            text = page.words[i].text
+            active = i == state.active
+            scale = state.scale if active else 1.0
+            if scale != 1.0:  # grow around the word's centre
+                width = self.measure(text)
+                x += width * (1 - scale) / 2
+                baseline += (scale - 1) * self.ascent / 2
+            if active and self.style.highlight == "box":
+                self._box(band, x, baseline, self.measure(text) * scale, scale)
+            sprite, left, top = self._sprite(text, colour, scale, active and self.style.glow)
             band.alpha_composite(sprite, (round(x) + left, round(baseline) + top))
         return band

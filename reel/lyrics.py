@@ -4,6 +4,8 @@ Lines and stanzas are kept as pasted. Section markers ("[Chorus]", "Verse 2:",
 "(Bridge)") and empty lines are structure, not words. A word is a
 whitespace-separated token with at least one letter or digit; its display text keeps
 punctuation ("night,"), its match text (`normalize_word`) is what aligners compare.
+Emoji are not words to align: a token of emoji only is shown with the word before it
+("fire 🔥"; the first word of its line when it starts the line).
 """
 from __future__ import annotations
 
@@ -22,6 +24,11 @@ _SECTION_MARKER = re.compile(
     re.IGNORECASE)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def is_emoji(ch: str) -> bool:
+    """True for pictographs (symbols from U+2190 on: arrows, dingbats, emoji)."""
+    return unicodedata.category(ch) == "So" and ord(ch) >= 0x2190
 
 
 def normalize_word(token: str) -> str:
@@ -69,6 +76,22 @@ class Lyrics:
         return sum(len(line.words) for line in self.lines)
 
 
+def _line_words(line: str) -> list[str]:
+    """The words of one line; emoji-only tokens join a neighbouring word, other symbols are dropped."""
+    words: list[str] = []
+    leading: list[str] = []
+    for token in line.split():
+        if any(ch.isalnum() for ch in token):
+            words.append(" ".join(leading + [token]))
+            leading = []
+        elif any(is_emoji(ch) for ch in token):
+            if words:
+                words[-1] += " " + token
+            else:
+                leading.append(token)
+    return words
+
+
 def parse_lyrics(text: str | None) -> Lyrics:
     """Split pasted lyrics into sung lines and words.
 
@@ -83,7 +106,7 @@ def parse_lyrics(text: str | None) -> Lyrics:
         if not line or is_section_marker(line):
             gap = True
             continue
-        words = [t for t in line.split() if normalize_word(t)]
+        words = _line_words(line)
         if not words:
             continue
         if gap and lines:

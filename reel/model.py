@@ -243,7 +243,9 @@ class ReelOptions:
     text_color: str = option("#FFFFFF", "colour of the words (#RRGGBB or a name)", check=check_colour)
     highlight_color: str = option("#FFD23F", "colour of the sung word", check=check_colour)
     outline_color: str = option("#000000", "colour of the outline around the words", check=check_colour)
-    outline_width: int = option(0, "outline width in pixels (0: from the font size)", low=1, high=40, auto=0)
+    outline_width: int = option(0, "outline width in pixels (0: the style's, from the font size)",
+                                low=1, high=40, auto=0)
+    shadow: int = option(0, "drop-shadow offset in pixels (0: the style's own)", low=1, high=60, auto=0)
     position: str = option("bottom", "where the captions sit", choices=POSITIONS)
     aligner: str = option("auto", "who times the words", choices=ALIGNERS)
     zoom: bool = option(False, "a slow zoom into the picture")

@@ -96,10 +96,10 @@ def line_texts(words: list[Word], lyrics: Optional[Lyrics]) -> list[str]:
 
 def lay_out(words: list[Word], options: ReelOptions) -> tuple[CaptionPainter, list[Page], list[CaptionState]]:
     """The painter for these words' script, their caption pages and distinct states."""
-    painter = CaptionPainter(options, " ".join(w.text for w in words))
+    painter = CaptionPainter(options)
     style = options.caption_style
     pages = caption_pages(words, style, painter.max_width, painter.measure)
-    return painter, pages, caption_states(pages, style)
+    return painter, pages, caption_states(pages, style, options.fps)
 
 
 def draw_states(painter: CaptionPainter, states: list[CaptionState], duration: float, folder: Path,

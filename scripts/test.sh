@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install what the tests need on a fresh Debian/Ubuntu machine, then run them all.
 #   apt: espeak-ng/flite/sox (test songs), ffmpeg (ffprobe), redis-server (scale-out test),
-#        chromium (browser test), Noto/DejaVu fonts (captions, Devanagari)
+#        chromium (browser test), Noto/DejaVu fonts (captions, Devanagari), Noto Color Emoji
 #   pip: requirements-dev.txt into ./.venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APT_PACKAGES="espeak-ng flite sox libsox-fmt-mp3 ffmpeg redis-server chromium chromium-driver
-              fonts-noto-core fonts-dejavu-core"
+              fonts-noto-core fonts-dejavu-core fonts-noto-color-emoji"
 if command -v apt-get >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

@@ -19,7 +19,7 @@ LONG = "every window tells a story tonight and the morning never comes for the l
 
 
 def test_pages_fit_two_rows_and_never_cross_lines():
-    painter = CaptionPainter(ReelOptions(), LONG)
+    painter = CaptionPainter(ReelOptions())
     words = _words([LONG, "short line"])
     pages = caption_pages(words, STYLES["karaoke"], painter.max_width, painter.measure)
     assert len(pages) >= 3
@@ -32,7 +32,7 @@ def test_pages_fit_two_rows_and_never_cross_lines():
 
 
 def test_page_timing_holds_then_clears_in_gaps():
-    painter = CaptionPainter(ReelOptions(), "a")
+    painter = CaptionPainter(ReelOptions())
     words = _words(["one two", "three four"], line_gap=0.2) + [Word("late", 30.0, 30.5, 2)]
     pages = caption_pages(words, STYLES["lines"], painter.max_width, painter.measure)
     assert pages[0].end == words[2].start  # next page starts: hand over
@@ -43,7 +43,7 @@ def test_page_timing_holds_then_clears_in_gaps():
 
 
 def test_karaoke_states_follow_each_word():
-    painter = CaptionPainter(ReelOptions(), "a")
+    painter = CaptionPainter(ReelOptions())
     words = _words(["one two three"])
     karaoke = STYLES["karaoke"]
     states = caption_states(caption_pages(words, karaoke, painter.max_width, painter.measure), karaoke)
@@ -52,23 +52,23 @@ def test_karaoke_states_follow_each_word():
 
 
 def test_pop_pages_are_short():
-    painter = CaptionPainter(ReelOptions(style="pop"), LONG)
+    painter = CaptionPainter(ReelOptions(style="pop"))
     pages = caption_pages(_words([LONG]), STYLES["pop"], painter.max_width, painter.measure)
     assert all(len(p.words) <= 3 for p in pages)
 
 
 def test_caption_band_stays_in_the_safe_area():
     for position in ("top", "middle", "bottom"):
-        painter = CaptionPainter(ReelOptions(position=position), "a")
+        painter = CaptionPainter(ReelOptions(position=position))
         assert painter.band_top >= 0.14 * 1920
         assert painter.band_top + painter.band_height <= 0.80 * 1920
 
 
 def test_drawing_reuses_words_without_changing_pictures():
-    painter = CaptionPainter(ReelOptions(), "one two three")
+    painter = CaptionPainter(ReelOptions())
     states = caption_states(caption_pages(_words(["one two three"]), STYLES["karaoke"], painter.max_width,
                                           painter.measure), STYLES["karaoke"])
     cached = [painter.draw(s).tobytes() for s in states]
-    fresh = [CaptionPainter(ReelOptions(), "one two three").draw(s).tobytes() for s in states]
+    fresh = [CaptionPainter(ReelOptions()).draw(s).tobytes() for s in states]
     assert len(set(cached)) == 3
     assert cached == fresh

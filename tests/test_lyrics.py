@@ -10,7 +10,11 @@ def test_lines_stanzas_and_markers():
     assert [line.text for line in lyrics.lines] == ["Hello, world!", "Don't stop", "La la — la 🎵"]
     assert [line.stanza for line in lyrics.lines] == [0, 0, 1]
     assert lyrics.words == [("Hello,", 0), ("world!", 0), ("Don't", 1), ("stop", 1),
-                            ("La", 2), ("la", 2), ("la", 2)]
+                            ("La", 2), ("la", 2), ("la 🎵", 2)]  # emoji are shown, not aligned
+
+
+def test_emoji_join_a_neighbouring_word():
+    assert parse_lyrics("❤️ you 🔥🔥 me ✨").words == [("❤️ you 🔥🔥", 0), ("me ✨", 0)]
 
 
 @pytest.mark.parametrize("line", ["[Chorus]", "Verse 2:", "(Bridge)", "PRE-CHORUS", "Outro x2", "{Hook}"])

@@ -16,7 +16,7 @@ YELLOW = np.array([255, 210, 63])  # the default highlight colour
 
 
 def _band(frame: np.ndarray, options: ReelOptions) -> np.ndarray:
-    painter = CaptionPainter(options, "a")
+    painter = CaptionPainter(options)
     return frame[painter.band_top:painter.band_top + painter.band_height]
 
 
@@ -103,7 +103,7 @@ def test_other_styles_and_sizes(song, tmp_path, style, size):
     frame = frame_at(result.video, (word.start + word.end) / 2)
     assert _outline_pixels(_band(frame, options)) > 500
     first, last = frame_at(result.video, 0.1), frame_at(result.video, result.duration - 0.1)
-    top = slice(0, CaptionPainter(options, "a").band_top)
+    top = slice(0, CaptionPainter(options).band_top)
     assert np.abs(first[top].astype(int) - last[top].astype(int)).mean() > 1.0  # the zoom moves the image
 
 

@@ -1,32 +1,51 @@
 // Runs as the gr.HTML `js_on_load` of the caption player (see player.py): `element`
 // is the component, `watch` re-runs `wire` whenever Python sends a new player.
+// `data-look` is the template's record (reel/styles.py CaptionStyle.player_look):
+// whether words are marked one by one, how (colour or box), whether words not yet
+// sung are hidden, the glow, and the sung word's motion keyframes.
 function wire() {
   const root = element.querySelector('.reel-player');
   if (!root || root.dataset.wired) return;
   root.dataset.wired = '1';
+  const look = JSON.parse(root.dataset.look);
+  root.dataset.highlight = look.highlight;  // player.css draws the look from these
+  root.dataset.glow = look.glow;
+  root.dataset.hideUpcoming = look.hideUpcoming;
   const audio = root.querySelector('audio');
-  const look = JSON.parse(root.dataset.look);  // the template's record (reel/styles.py)
-  const showAll = !look.perWord;  // whole pages, no active word
   const pages = [...root.querySelectorAll('.reel-page')].map((el) => ({
     el, start: +el.dataset.s, end: +el.dataset.e,
     words: [...el.querySelectorAll('.reel-word')].map((w) => ({ el: w, start: +w.dataset.s })),
   }));
+  // The sung word's scale `elapsed` s after it starts, as reel.styles.Motion.scale_at.
+  const scaleAt = (elapsed) => {
+    const m = look.motion;
+    if (!m || elapsed >= m.seconds) return 1;
+    const k = m.keyframes;
+    const at = (Math.max(0, elapsed) / m.seconds) * (k.length - 1);
+    const i = Math.floor(at);
+    const next = k[Math.min(i + 1, k.length - 1)];
+    return k[i] + (next - k[i]) * (at - i);
+  };
   let shown = null;
   let shownActive = null;
+  let shownScale = 1;
   const show = (t) => {
     const page = pages.find((p) => p.start <= t && t < p.end) || null;
     let active = -1;
-    if (page) active = showAll ? page.words.length : page.words.findLastIndex((w) => w.start <= t);
-    if (page === shown && active === shownActive) return;
+    if (page) active = look.perWord ? page.words.findLastIndex((w) => w.start <= t) : page.words.length;
+    const scale = page && page.words[active] ? scaleAt(t - Math.max(page.words[active].start, page.start)) : 1;
+    if (page === shown && active === shownActive && scale === shownScale) return;
     if (shown && shown !== page) shown.el.hidden = true;
     if (page) {
       page.el.hidden = false;
       page.words.forEach((w, i) => {
         w.el.className = 'reel-word ' + (i < active ? 'sung' : i === active ? 'active' : 'upcoming');
+        w.el.style.transform = i === active && scale !== 1 ? `scale(${scale})` : '';
       });
     }
     shown = page;
     shownActive = active;
+    shownScale = scale;
   };
   const frame = () => {
     show(audio.currentTime);

@@ -21,7 +21,8 @@ from urllib.parse import quote
 
 from PIL import ImageColor
 
-from reel.draw import UPCOMING_ALPHA
+from reel.draw import BOX_PAD_SHARE, BOX_RADIUS_SHARE, GLOW_SHARE, SHADOW_ALPHA, UPCOMING_ALPHA
+from reel.fonts import is_rtl
 from reel.media import load_image
 from reel.model import ReelOptions, Word
 from reel.pipeline import fit_words, lay_out
@@ -54,9 +55,9 @@ def _cqw(pixels: float, width: int) -> str:
     return f"{pixels * 100 / width:.3f}cqw"
 
 
-def _upcoming_colour(colour: str) -> str:
+def _rgba(colour: str, alpha: int) -> str:
     r, g, b = ImageColor.getrgb(colour)[:3]
-    return f"rgba({r},{g},{b},{UPCOMING_ALPHA / 255:.2f})"
+    return f"rgba({r},{g},{b},{alpha / 255:.2f})"
 
 
 def player_html(image_path, audio_path, words: list[Word], options: ReelOptions) -> str:
@@ -66,16 +67,20 @@ def player_html(image_path, audio_path, words: list[Word], options: ReelOptions)
     w, h = options.width, options.height
     style_vars = ";".join([
         f"--reel-ratio:{w}/{h}", f"--reel-text:{options.text_color}",
-        f"--reel-upcoming:{_upcoming_colour(options.text_color)}",
+        f"--reel-upcoming:{_rgba(options.text_color, UPCOMING_ALPHA)}",
+        f"--reel-shade:{_rgba(options.outline_color, SHADOW_ALPHA)}",
         f"--reel-highlight:{options.highlight_color}", f"--reel-outline:{options.outline_color}",
         f"--reel-stroke:{_cqw(2 * painter.outline, w)}", f"--reel-font:{_cqw(painter.size, w)}",
         f"--reel-row:{_cqw(painter.row_height, w)}", f"--reel-pad:{_cqw(painter.pad, w)}",
+        f"--reel-shadow:{_cqw(painter.shadow, w)}", f"--reel-glow:{_cqw(painter.size * GLOW_SHARE, w)}",
+        f"--reel-box-pad:{_cqw(painter.size * BOX_PAD_SHARE, w)}",
+        f"--reel-box-radius:{_cqw(painter.size * BOX_RADIUS_SHARE, w)}",
         f"--reel-band-top:{painter.band_top * 100 / h:.3f}%",
         f"--reel-band-height:{painter.band_height * 100 / h:.3f}%"])
     justify = {"top": "flex-start", "middle": "center", "bottom": "flex-end"}[options.position]
-    direction = ' dir="rtl"' if painter.rtl else ""
     page_html = []
     for page in pages:
+        direction = ' dir="rtl"' if is_rtl(" ".join(w.text for w in page.words)) else ""
         rows = []
         for row in page.rows:
             spans = " ".join(f'<span class="reel-word" data-s="{page.words[i].start:.3f}">'
