@@ -13,6 +13,7 @@ layout engine (complex scripts, right-to-left).
 """
 from __future__ import annotations
 
+import struct
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,8 +76,8 @@ def covered(path: Path) -> frozenset[int]:
     try:
         with TTFont(str(path), lazy=True, fontNumber=0) as font:
             return frozenset(font.getBestCmap() or ())
-    except (TTLibError, OSError, AssertionError, KeyError, ValueError) as exc:
-        raise ReelError(f"{Path(path).name} is not a usable font file (TrueType or OpenType): {exc}") from None
+    except (TTLibError, OSError, AssertionError, KeyError, ValueError, struct.error):
+        raise ReelError(f"{Path(path).name} is not a font file Pillow can read (use TTF or OTF)") from None
 
 
 def check_font_file(path) -> Path:
@@ -87,11 +88,11 @@ def check_font_file(path) -> Path:
     if path.stat().st_size > MAX_FONT_FILE_BYTES:
         raise ReelError(f"the font file {path.name} is over {MAX_FONT_FILE_BYTES // 2**20} MB")
     if not covered(path):
-        raise ReelError(f"{path.name} is not a usable font file: it maps no characters")
+        raise ReelError(f"{path.name} is not a font file that can draw text: it maps no characters")
     try:
         ImageFont.truetype(str(path), 24, layout_engine=ImageFont.Layout.RAQM).getlength("Ag")
-    except OSError as exc:
-        raise ReelError(f"{path.name} is not a usable font file (TrueType or OpenType): {exc}") from None
+    except OSError:
+        raise ReelError(f"{path.name} is not a font file Pillow can read (use TTF or OTF)") from None
     return path
 
 

@@ -18,6 +18,7 @@ from reel.model import (MAX_WORD_CHARS, ReelOptions, Word, option_rules, options
                         words_from_dicts)
 from reel.pipeline import fit_words
 from reel.subtitles import subtitle_file, write_subtitles
+from reel.styles import STYLE_NAMES
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -69,7 +70,7 @@ def test_every_option_has_a_rule_and_a_schema():
     schema = options_schema()
     assert set(schema["properties"]) == set(public_option_names()) == set(rules) - {"font_file"}
     assert schema["additionalProperties"] is False
-    assert schema["properties"]["style"]["enum"] == ["karaoke", "pop", "lines"]
+    assert schema["properties"]["style"]["enum"] == list(STYLE_NAMES)
     assert schema["properties"]["zoom"] == {"type": "boolean", "description": rules["zoom"].help, "default": False}
     assert (schema["properties"]["font_size"]["minimum"], schema["properties"]["font_size"]["maximum"]) == (0, 400)
     assert all(rule.help for rule in rules.values())
