@@ -69,12 +69,21 @@ def need(value, what: str):
     return value
 
 
-def page_options(style: str, size: str, font_size: float, outline_width: float, shadow: float, text_color: str,
-                 highlight_color: str, outline_color: str, position: str) -> ReelOptions:
-    """The render options chosen with the page's controls (sizes of 0 = the template's own)."""
-    return ReelOptions(style=style, size=size, font_size=int(font_size or 0), outline_width=int(outline_width or 0),
-                       shadow=int(shadow or 0), text_color=text_color, highlight_color=highlight_color,
-                       outline_color=outline_color, position=position)
+def page_options(style: str, size: str, font_file: Optional[str], font_size: float, outline_width: float,
+                 shadow: float, text_color: str, highlight_color: str, outline_color: str,
+                 position: str) -> ReelOptions:
+    """The render options chosen with the page's controls (sizes of 0 = the template's own).
+
+    `font_file` is the uploaded font's path on this server (checked as a font here)."""
+    return ReelOptions(style=style, size=size, font_file=font_file or "", font_size=int(font_size or 0),
+                       outline_width=int(outline_width or 0), shadow=int(shadow or 0), text_color=text_color,
+                       highlight_color=highlight_color, outline_color=outline_color, position=position)
+
+
+def job_options(options: ReelOptions) -> tuple[dict, Optional[str]]:
+    """The options as a job takes them: the font file travels as its own input, not as an option."""
+    chosen = options.to_dict()
+    return chosen, chosen.pop("font_file") or None
 
 
 def sung_lyrics(lyrics: Optional[str], transcribe: bool) -> Optional[str]:
@@ -128,10 +137,10 @@ def clear_preview():
 @user_errors
 def start_job(image, audio, lyrics, transcribe, rows, *controls):
     """Queue the render (with the table's timings when there are any) and start following it."""
-    options = page_options(*controls)
+    chosen, font = job_options(page_options(*controls))
     words = [w.to_dict() for w in timings.rows_to_words(rows)] if has_rows(rows) else None
     job = jobs.create_job(need(image, "an image"), need(audio, "a song"), sung_lyrics(lyrics, transcribe),
-                          options.to_dict(), words=words)
+                          chosen, words=words, font_file=font)
     return job["id"], progress_html(job), gr.Timer(active=True), *finished_views(None)
 
 
@@ -191,7 +200,7 @@ def remove_job(job_id, state):
 
 @user_errors
 def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
-                 words: Optional[list] = None) -> dict:
+                 words: Optional[list] = None, font: Optional[str] = None) -> dict:
     """Queue a reel (a vertical video whose captions follow the voice word by word); returns the job.
 
     Args:
@@ -203,12 +212,13 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
             outline_color,
             position top|middle|bottom, zoom.
         words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
+        font: optional TTF/OTF font file to draw the captions with.
     Returns:
         The job: id, state (pending|processing|completed|failed|cancelled), progress, stage, error.
         Poll get_job with the id, then call download_video.
     """
     return jobs.create_job(need(image, "an image"), need(audio, "a song"), (lyrics or "").strip() or None,
-                           options or {}, words=words or None)
+                           options or {}, words=words or None, font_file=font or None)
 
 
 @user_errors
@@ -260,7 +270,7 @@ def health() -> dict:
 
 @user_errors
 def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
-                      words: Optional[list] = None) -> str:
+                      words: Optional[list] = None, font: Optional[str] = None) -> str:
     """Make a reel and wait for it; returns the MP4 (for short songs; use create_video for long ones).
 
     Args:
@@ -269,8 +279,9 @@ def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dic
         lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
         options: render options as for create_video.
         words: optional word timings from align_lyrics.
+        font: optional TTF/OTF font file to draw the captions with.
     """
-    job = create_video(image, audio, lyrics, options, words)
+    job = create_video(image, audio, lyrics, options, words, font)
     job = jobs.wait_for_job(job["id"], timeout=SYNC_WAIT_SECONDS)
     if job["state"] == "failed":
         raise ReelError(f"the video could not be made: {job.get('error') or 'unknown error'}")
@@ -307,6 +318,8 @@ def style_controls() -> list:
         with gr.Row():
             style = gr.Dropdown(list(STYLE_NAMES), value="karaoke", label="Style", info=describe_styles())
             size = gr.Radio(SIZES, value="1080x1920", label="Output size")
+        font_file = gr.File(label="Your font (TTF/OTF, optional)", file_types=[".ttf", ".otf"], type="filepath",
+                            height=80, elem_id="reel-font")
         font_size = gr.Slider(0, 200, value=0, step=2, label="Font size (px; 0 = automatic)")
         with gr.Row():
             outline_width = gr.Slider(0, 30, value=0, step=1, label="Outline (px; 0 = the style's)")
@@ -316,7 +329,8 @@ def style_controls() -> list:
             highlight_color = gr.ColorPicker("#FFD23F", label="Sung word")
             outline_color = gr.ColorPicker("#000000", label="Outline")
         position = gr.Radio(list(POSITIONS), value="bottom", label="Position")
-    return [style, size, font_size, outline_width, shadow, text_color, highlight_color, outline_color, position]
+    return [style, size, font_file, font_size, outline_width, shadow, text_color, highlight_color, outline_color,
+            position]
 
 
 def build() -> gr.Blocks:
@@ -406,12 +420,13 @@ def api_endpoints() -> None:
         lyrics = gr.Textbox(label="lyrics")
         options = gr.JSON(value={}, label="options")
         words = gr.JSON(value=None, label="words")
+        font = gr.File(label="font")
         job_id = gr.Textbox(label="job_id")
         state = gr.Textbox(label="state")
         limit = gr.Number(50, precision=0, label="limit")
         result = gr.JSON(label="result")
         mp4 = gr.File(label="video")
-    submit = [image, audio, lyrics, options, words]
+    submit = [image, audio, lyrics, options, words, font]
     gr.on([], create_video, submit, result, api_name="create_video")
     gr.on([], get_job, job_id, result, api_name="get_job")
     gr.on([], download_video, job_id, mp4, api_name="download_video")

@@ -8,8 +8,11 @@ For each duration (default 30, 60, 300 s) it makes the shared deterministic work
   (c) bare encode: the decoded image looped by ffmpeg's loop filter, libx264 veryfast
       stillimage + AAC, no captions
 and prints wall time, peak RSS of the whole process tree, and the ratios a/c and b/a.
+With several caption templates (`--styles karaoke,bounce`), (a) is timed once per
+template against the same bare encode.
 
   python benchmarks/render_bench.py [--durations 30,60,300] [--baseline-max 60] [--aligner offline]
+                                    [--styles karaoke,box,bounce,word,typewriter,glow]
 """
 from __future__ import annotations
 
@@ -87,7 +90,7 @@ def main() -> int:
     parser.add_argument("--baseline-max", type=float, default=60,
                         help="run the slow MoviePy baseline only up to this duration")
     parser.add_argument("--aligner", default="offline")
-    parser.add_argument("--style", default="karaoke")
+    parser.add_argument("--styles", default="karaoke", help="comma-separated caption templates")
     args = parser.parse_args()
     py = sys.executable
     rows = []
@@ -99,19 +102,20 @@ def main() -> int:
                             "--words", str(words), "--lines", str(max(2, int(20 * duration / 60)))],
                            check=True, stdout=subprocess.DEVNULL)
             image, audio, lyrics = wl / "image.jpg", wl / "audio.mp3", wl / "lyrics.txt"
-            a = timed([py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio), "--lyrics",
-                       str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", args.aligner, "--style", args.style])
             c = timed(bare_encode_cmd(image, audio, wl / "c.mp4", duration))
             b = (timed([py, str(BENCH / "baseline_moviepy.py"), "--image", str(image), "--audio", str(audio),
                         "--lyrics", str(lyrics), "--out", str(wl / "b.mp4"), "--quiet"])
                  if duration <= args.baseline_max else None)
-            rows.append((duration, a, b, c))
-            print(f"{duration:5.0f}s  reel {a[0]:6.1f}s {a[1]:5.0f}MB | bare {c[0]:6.1f}s | "
-                  f"moviepy {'-' if b is None else f'{b[0]:.1f}s'}", file=sys.stderr, flush=True)
-    print(f"{'audio':>6} {'(a) reel':>9} {'peakMB':>7} {'(b) moviepy':>12} {'(c) bare':>9} "
+            for style in args.styles.split(","):
+                a = timed([py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio), "--lyrics",
+                           str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", args.aligner, "--style", style])
+                rows.append((duration, style, a, b, c))
+                print(f"{duration:5.0f}s {style:<10} reel {a[0]:6.1f}s {a[1]:5.0f}MB | bare {c[0]:6.1f}s | "
+                      f"moviepy {'-' if b is None else f'{b[0]:.1f}s'}", file=sys.stderr, flush=True)
+    print(f"{'audio':>6} {'style':<10} {'(a) reel':>9} {'peakMB':>7} {'(b) moviepy':>12} {'(c) bare':>9} "
           f"{'a/c':>5} {'b/a':>6} {'a per min':>10}")
-    for duration, a, b, c in rows:
-        print(f"{duration:5.0f}s {a[0]:8.1f}s {a[1]:7.0f} {('-' if b is None else f'{b[0]:.1f}s'):>12} "
+    for duration, style, a, b, c in rows:
+        print(f"{duration:5.0f}s {style:<10} {a[0]:8.1f}s {a[1]:7.0f} {('-' if b is None else f'{b[0]:.1f}s'):>12} "
               f"{c[0]:8.1f}s {a[0] / c[0]:5.2f} {('-' if b is None else f'{b[0] / a[0]:.1f}x'):>6} "
               f"{a[0] / duration * 60:9.1f}s")
     return 0

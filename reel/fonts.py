@@ -96,6 +96,12 @@ def check_font_file(path) -> Path:
     return path
 
 
+def font_suffix(path) -> str:
+    """".otf" for a CFF OpenType font, else ".ttf" (from the file's first bytes, not its name)."""
+    with open(path, "rb") as f:
+        return ".otf" if f.read(4) == b"OTTO" else ".ttf"
+
+
 def char_script(ch: str) -> str:
     """The script of one letter ("HEBREW"), from its Unicode name; "LATIN" for non-letters."""
     if not ch.isalpha():

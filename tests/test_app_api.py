@@ -62,8 +62,8 @@ def test_named_endpoints_are_exactly_the_documented_ones(client):
     named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(named) == ENDPOINTS
     create = {p["parameter_name"]: p for p in named["/create_video"]["parameters"]}
-    assert list(create) == ["image", "audio", "lyrics", "options", "words"]
-    assert create["options"]["parameter_has_default"] and create["words"]["parameter_has_default"]
+    assert list(create) == ["image", "audio", "lyrics", "options", "words", "font"]
+    assert all(create[name]["parameter_has_default"] for name in ("options", "words", "font"))
 
 
 def test_health(client):
@@ -130,6 +130,23 @@ def test_bad_inputs_are_clear_errors(client, example, tmp_path, case, message):
         client.predict(image, audio, example["lyrics"], options, api_name="/create_video")
     text = str(error.value)
     assert message in text.lower() and "Traceback" not in text
+
+
+def test_a_font_file_of_ones_own(client, example, data_dir, tmp_path):
+    from reel.fonts import family_file
+    serif = family_file("DejaVuSerif")
+    video = client.predict(example["image"], example["audio"], example["lyrics"], {**SMALL, "style": "word"}, None,
+                           handle_file(str(serif)), api_name="/create_video_sync")
+    assert_reel(Path(video), 360, 640, 15.0)
+    newest = client.predict("completed", 1, api_name="/list_jobs")[0]
+    assert newest["inputs"]["font"] == "font.ttf"
+    assert (data_dir / "jobs" / newest["id"] / "font.ttf").read_bytes() == serif.read_bytes()
+    fake = tmp_path / "brand.ttf"
+    fake.write_text("this is not a font")
+    with pytest.raises(AppError) as error:
+        client.predict(example["image"], example["audio"], example["lyrics"], SMALL, None, handle_file(str(fake)),
+                       api_name="/create_video")
+    assert "brand.ttf is not a font file" in str(error.value) and "Traceback" not in str(error.value)
 
 
 def test_unknown_job_is_a_clear_error(client):

@@ -125,6 +125,13 @@ def test_bad_files_return_the_pipeline_message(song):
     assert "not a readable image" in run_handler({"image": text, "audio": audio, "lyrics": "la la"})["error"]
 
 
+def test_a_bad_font_file_returns_a_clear_error(song):
+    encoded = {kind: base64.b64encode(song[kind].read_bytes()).decode() for kind in ("image", "audio")}
+    font = base64.b64encode(b"definitely not a font").decode()
+    output = run_handler({**encoded, "lyrics": "la la", "font": font, "font_name": "brand.otf"})
+    assert output == {"error": "font.otf is not a font file Pillow can read (use TTF or OTF)"}
+
+
 def test_download_errors(song, https_files, monkeypatch):
     missing = run_handler({"image": f"{https_files}/nope.jpg", "audio": "AAAA"})
     assert missing == {"error": "could not download the image: HTTP 404 from " + https_files[8:]}

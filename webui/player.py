@@ -89,7 +89,13 @@ def player_html(image_path, audio_path, words: list[Word], options: ReelOptions)
         page_html.append(f'<div class="reel-page" data-s="{page.start:.3f}" data-e="{page.end:.3f}" '
                          f'style="justify-content:{justify}" hidden>{"".join(rows)}</div>')
     look = html.escape(json.dumps(options.caption_style.player_look()), quote=True)
-    return (f'<div class="reel-player" data-style="{options.style}" data-look="{look}" style="{style_vars}">'
+    font_face = ""
+    if options.font_file:  # the uploaded font, served back by Gradio like the song
+        font_face = (f'<style>@font-face {{ font-family: "reel-custom"; '
+                     f'src: url("{html.escape(file_url(options.font_file))}"); }}</style>')
+        style_vars += ';--reel-family:"reel-custom"'
+    return (f'{font_face}<div class="reel-player" data-style="{options.style}" data-look="{look}" '
+            f'style="{html.escape(style_vars)}">'
             f'<div class="reel-stage"><img class="reel-bg" alt="" '
             f'src="{_background_data_url(image_path, options)}">'
             f'<div class="reel-band">{"".join(page_html)}</div></div>'

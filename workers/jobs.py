@@ -5,7 +5,7 @@
     jobs.job_output(job["id"], "video")   # -> Path of the MP4
 
 A job is a folder REEL_DATA_DIR/jobs/<id>/ (inputs under fixed names: image.<ext>,
-audio.<ext>, lyrics.txt, timings.json; outputs beside them) plus a record in jobs.db.
+audio.<ext>, lyrics.txt, timings.json, font.<ttf|otf>; outputs beside them) plus a record in jobs.db.
 Job dicts: id, state, progress (0-100), stage, error, options, inputs, outputs,
 backend, attempts, created_at/started_at/finished_at (ISO 8601 UTC), duration, transcribed.
 """
@@ -26,6 +26,7 @@ from typing import Optional
 from PIL import Image
 
 from reel.errors import ReelError
+from reel.fonts import check_font_file, font_suffix
 from reel.media import probe_audio
 from reel.model import ReelOptions, Word, words_from_dicts, words_to_json
 from reel.pipeline import OUTPUT_NAMES, fit_words, validate_inputs
@@ -43,13 +44,16 @@ _embedded: Optional[subprocess.Popen] = None
 
 
 def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[dict] = None,
-               words: Optional[list[dict]] = None, backend: str = "auto") -> dict:
+               words: Optional[list[dict]] = None, backend: str = "auto", font_file=None) -> dict:
     """Check the inputs, copy them into a new job folder, record it "pending" and enqueue it.
 
-    Raises ReelError with a message for the user: bad input (same checks as the
-    pipeline), or "queue full". A refused job leaves nothing on disk.
+    `font_file` is an uploaded TTF/OTF to draw the captions with (copied as the job's
+    `font` input). Raises ReelError with a message for the user: bad input (same checks
+    as the pipeline), or "queue full". A refused job leaves nothing on disk.
     """
     reel_options = ReelOptions.from_dict(options)
+    if font_file:
+        check_font_file(font_file)
     timings = words_from_dicts(words) if words is not None else None
     backend = backends.resolve(backend)
     duration = validate_inputs(image_path, audio_path, lyrics)
@@ -61,6 +65,9 @@ def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[
     folder.mkdir(parents=True)
     try:
         inputs = copy_inputs(folder, Path(image_path), Path(audio_path), lyrics, timings)
+        if font_file:
+            inputs["font"] = f"font{font_suffix(font_file)}"
+            shutil.copyfile(font_file, folder / inputs["font"])
         job = {"id": job_id, "state": "pending", "progress": 0, "stage": "queued", "options": reel_options.to_dict(),
                "inputs": inputs, "outputs": {}, "backend": backend, "attempts": 0, "transcribed": 0,
                "created_at": store.now_iso()}

@@ -6,6 +6,7 @@ Job input (RunPod's `{"input": {...}}`):
   lyrics         the lyrics text, or null to transcribe
   options        `ReelOptions` as a dict (style, size, encoder, ...)
   words          optional hand-edited timings [{"text", "start", "end", "line"}, ...]
+  font, font_name  optional TTF/OTF to draw the captions with (base64 or an https URL)
 Output: {"video": {"base64" | "url", "bytes"}, "srt", "ass", "vtt" (texts), "words"
 (the words file as JSON), "duration", "transcribed", "timings"}. The video comes back
 inline up to REEL_RUNPOD_INLINE_MB (default 12; RunPod refuses results over 20 MB),
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import json
 import os
 import re
@@ -129,6 +131,9 @@ def render(job_input, job_id: str, progress: Callable[[str, float], None], cance
         folder = Path(tmp)
         image = fetch_input(job_input.get("image"), "image", job_input.get("image_name"), folder)
         audio = fetch_input(job_input.get("audio"), "audio", job_input.get("audio_name"), folder)
+        if job_input.get("font"):
+            font = fetch_input(job_input["font"], "font", job_input.get("font_name"), folder)
+            options = dataclasses.replace(options, font_file=str(font))
         out = folder / "out"
         out.mkdir()
         result = make_reel(image, audio, lyrics, out, options, words=words, progress=progress, cancel=cancel)

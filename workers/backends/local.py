@@ -6,6 +6,7 @@ still be writing; it first removes what dead attempts left behind.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -23,10 +24,13 @@ def run(job: dict, job_dir: Path, report: Callable[[str, float], None], cancel: 
     words = [Word.from_dict(w) for w in job["words"]] if job.get("words") else None
     for leftover in job_dir.glob(".attempt-*"):
         shutil.rmtree(leftover, ignore_errors=True)
+    options = ReelOptions.from_dict(job["options"])
+    if inputs.get("font"):
+        options = dataclasses.replace(options, font_file=str(job_dir / inputs["font"]))
     attempt = Path(tempfile.mkdtemp(prefix=".attempt-", dir=job_dir))
     try:
         result = make_reel(job_dir / inputs["image"], job_dir / inputs["audio"], job.get("lyrics"), attempt,
-                           ReelOptions.from_dict(job["options"]), words=words, progress=report, cancel=cancel)
+                           options, words=words, progress=report, cancel=cancel)
         for name in OUTPUT_NAMES.values():
             os.replace(attempt / name, job_dir / name)
     finally:

@@ -101,6 +101,9 @@ def job_payload(job: dict, job_dir: Path) -> dict:
                "lyrics": job.get("lyrics"), "options": job.get("options") or {}}
     if job.get("words"):
         payload["words"] = job["words"]
+    if job["inputs"].get("font"):  # fonts are small (<= 50 MB checked): always inline
+        payload["font"] = encode_file(job_dir / job["inputs"]["font"])
+        payload["font_name"] = job["inputs"]["font"]
     total = image.stat().st_size + audio.stat().st_size
     if total <= INLINE_INPUT_BYTES:
         payload["image"], payload["audio"] = encode_file(image), encode_file(audio)
