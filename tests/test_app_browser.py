@@ -132,6 +132,56 @@ def test_example_preview_edit_play_create_video(page, data_dir, tmp_path):
     print(f"screenshot: {shot}")
 
 
+def seek_and_look(page, seconds: float) -> dict:
+    """Seek the paused player to `seconds`; the shown words and the computed look of each."""
+    return page.evaluate("""async (t) => {
+        const root = document.querySelector('#reel-player .reel-player');
+        const audio = root.querySelector('audio');
+        audio.pause();
+        await new Promise((done) => { audio.addEventListener('seeked', done, {once: true}); audio.currentTime = t; });
+        const page = [...root.querySelectorAll('.reel-page')].find((p) => !p.hidden);
+        const words = page ? [...page.querySelectorAll('.reel-word')] : [];
+        return {style: root.dataset.style, words: words.map((w) => {
+            const css = getComputedStyle(w);
+            return {text: w.innerText, state: w.className.replace('reel-word ', ''), visible: css.visibility,
+                    background: css.backgroundColor, shadow: css.textShadow, transform: css.transform,
+                    width: w.getBoundingClientRect().width};
+        })};
+    }""", seconds)
+
+
+def test_the_player_shows_each_template_as_it_renders(page, tmp_path):
+    page.wait_for_selector("#reel-preview-btn")
+    page.get_by_text("song.mp3").click()
+    page.wait_for_function("document.querySelector('#reel-lyrics textarea').value.includes('Golden light')")
+    page.click("#reel-preview-btn")
+    page.wait_for_selector("#reel-player .reel-player audio", state="attached", timeout=120_000)
+    second = page.evaluate("+document.querySelectorAll('#reel-player .reel-word')[1].dataset.s")
+    looks = {}
+    for style in ("box", "bounce", "word", "typewriter", "glow"):
+        page.get_by_label("Style").first.click()
+        page.get_by_role("option", name=style, exact=True).click()
+        page.wait_for_selector(f"#reel-player .reel-player[data-style={style}]", state="attached")
+        looks[style] = seek_and_look(page, second + 0.03), seek_and_look(page, second + 0.3)
+        if style == "glow":
+            shot = tmp_path / "player-glow.png"
+            page.locator("#reel-player").screenshot(path=str(shot))
+            print(f"screenshot: {shot}")
+    box = looks["box"][1]["words"]
+    assert box[1]["state"] == "active" and box[1]["background"] == "rgb(255, 210, 63)"
+    assert box[0]["background"] == "rgba(0, 0, 0, 0)"
+    moving, resting = (look["words"][1] for look in looks["bounce"])
+    assert moving["transform"].startswith("matrix(1.1") and resting["transform"] == "none"
+    assert moving["width"] > 1.08 * resting["width"]
+    assert [len(look["words"]) for look in looks["word"]] == [1, 1]
+    assert looks["word"][0]["words"][0]["width"] < 0.95 * looks["word"][1]["words"][0]["width"]  # popping in
+    typed = looks["typewriter"][1]["words"]
+    assert [w["visible"] for w in typed[:2]] == ["visible", "visible"]
+    assert typed[2:] and all(w["visible"] == "hidden" for w in typed[2:])
+    glowing = looks["glow"][1]["words"]
+    assert "rgb(255, 210, 63)" in glowing[1]["shadow"] and "rgb(255, 210, 63)" not in glowing[0]["shadow"]
+
+
 def test_a_file_that_is_not_a_picture_gets_a_message(page, tmp_path):
     fake = tmp_path / "holiday.jpg"
     fake.write_text("not a picture at all")

@@ -3,15 +3,19 @@
 // `data-look` is the template's record (reel/styles.py CaptionStyle.player_look):
 // whether words are marked one by one, how (colour or box), whether words not yet
 // sung are hidden, the glow, and the sung word's motion keyframes.
+// Gradio may patch the new player into the old elements, so each wiring first stops
+// the previous one (its listeners and frame loop), which knew other pages.
 function wire() {
   const root = element.querySelector('.reel-player');
-  if (!root || root.dataset.wired) return;
-  root.dataset.wired = '1';
+  if (!root) return;
+  const audio = root.querySelector('audio');
+  if (audio.reelWiring) audio.reelWiring.abort();
+  const wiring = new AbortController();
+  audio.reelWiring = wiring;
   const look = JSON.parse(root.dataset.look);
   root.dataset.highlight = look.highlight;  // player.css draws the look from these
   root.dataset.glow = look.glow;
   root.dataset.hideUpcoming = look.hideUpcoming;
-  const audio = root.querySelector('audio');
   const pages = [...root.querySelectorAll('.reel-page')].map((el) => ({
     el, start: +el.dataset.s, end: +el.dataset.e,
     words: [...el.querySelectorAll('.reel-word')].map((w) => ({ el: w, start: +w.dataset.s })),
@@ -48,12 +52,15 @@ function wire() {
     shownScale = scale;
   };
   const frame = () => {
+    if (wiring.signal.aborted) return;
     show(audio.currentTime);
     if (!audio.paused && !audio.ended) requestAnimationFrame(frame);
   };
-  audio.addEventListener('play', () => requestAnimationFrame(frame));
-  audio.addEventListener('seeked', () => show(audio.currentTime));
-  audio.addEventListener('timeupdate', () => show(audio.currentTime));
+  const listen = { signal: wiring.signal };
+  audio.addEventListener('play', () => requestAnimationFrame(frame), listen);
+  audio.addEventListener('seeked', () => show(audio.currentTime), listen);
+  audio.addEventListener('timeupdate', () => show(audio.currentTime), listen);
+  pages.forEach((p) => { p.el.hidden = true; });
   show(audio.currentTime);
 }
 wire();
