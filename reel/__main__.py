@@ -16,6 +16,7 @@ from reel.errors import ReelError
 from reel.lyrics import parse_lyrics
 from reel.model import ALIGNERS, POSITIONS, SIZES, ReelOptions, words_from_json, words_to_json
 from reel.pipeline import align_only, line_texts, make_reel
+from reel.platforms import PLATFORM_NAMES
 from reel.styles import STYLE_NAMES
 
 
@@ -75,7 +76,8 @@ def cmd_render(args: argparse.Namespace) -> None:
                           font_size=args.font_size, text_color=args.text_color,
                           highlight_color=args.highlight_color, outline_color=args.outline_color,
                           position=args.position, zoom=args.zoom, outline_width=args.outline_width,
-                          shadow=args.shadow)
+                          shadow=args.shadow, clip=args.clip or "", platform=args.platform or "",
+                          fade_in=args.fade_in, fade_out=args.fade_out)
     with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
         result = make_reel(args.image, args.audio, lyrics, work, options, words=edited,
                            progress=StderrProgress())
@@ -85,6 +87,8 @@ def cmd_render(args: argparse.Namespace) -> None:
         shutil.move(result.video, out)
     if result.transcribed:
         print("note: no lyrics were given; the captions are a machine transcription", file=sys.stderr)
+    if result.clip is not None:
+        print(f"clip: {result.clip[0]:g}-{result.clip[1]:g} s of the song", file=sys.stderr)
     print(out)
 
 
@@ -119,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--highlight-color", default=ReelOptions.highlight_color)
     render.add_argument("--outline-color", default=ReelOptions.outline_color)
     render.add_argument("--zoom", action="store_true", help="gentle Ken Burns zoom on the image")
+    render.add_argument("--clip", metavar="START-END|chorus",
+                        help="only this part of the song: seconds or m:ss (12-42, 1:05-1:35), or chorus")
+    render.add_argument("--platform", choices=PLATFORM_NAMES,
+                        help="post-ready for this app: size, fps, bitrate, length check, buttons kept clear")
+    render.add_argument("--fade-in", type=float, default=ReelOptions.fade_in, metavar="SECONDS",
+                        help="audio fade-in at the start of a clip (default %(default)s)")
+    render.add_argument("--fade-out", type=float, default=ReelOptions.fade_out, metavar="SECONDS",
+                        help="audio fade-out at the end of a clip (default %(default)s)")
     render.add_argument("--words", metavar="WORDS_JSON",
                         help="use these word timings (e.g. edited by hand) instead of aligning")
     for kind in ("srt", "ass", "vtt"):

@@ -2,8 +2,11 @@
 
 A *page* is what is on screen at once: words of one lyric line (never across a line
 break), wrapped into at most the template's `max_rows` rows that fit the frame with the real font
-metrics. A page shows from its first word's start until the next page starts, held
-at most `HOLD_SECONDS` after its last word, so instrumental gaps stay clear.
+metrics. A page shows `LEAD_IN_SECONDS` before its first word when the screen is free
+by then (so the eye can read ahead; never while the previous page's last word is still
+sung), until the next page shows, held at most `HOLD_SECONDS` after its last word, so
+instrumental gaps stay clear. A blank shorter than `BRIDGE_SECONDS` between two pages
+is bridged: the earlier page stays until the next one shows (no blink).
 A *state* is one distinct picture: a page with its active word (or, for templates
 that do not mark the sung word, without). The renderer draws each state once and shows it over its time span.
 """
@@ -16,6 +19,8 @@ from reel.model import Word
 from reel.styles import CaptionStyle
 
 HOLD_SECONDS = 1.5
+LEAD_IN_SECONDS = 0.2   # ~ one fixation + saccade: time to start reading a new page
+BRIDGE_SECONDS = 0.3    # a blank this short reads as a flicker, not as a pause
 
 
 @dataclass
@@ -28,11 +33,16 @@ class Page:
     end: float = 0.0
 
 
+NOTHING_SUNG = -1  # CaptionState.active during a page's lead-in: every word still to come
+
+
 @dataclass
 class CaptionState:
     """One distinct caption picture and when it is on screen.
 
     `scale` is the active word's size during its template's motion (1.0 = at rest).
+    `active` is the index of the word being sung, NOTHING_SUNG in the page's lead-in,
+    or None for templates that do not mark the sung word.
     """
 
     page: Page
@@ -89,15 +99,19 @@ def _split_pages(group: list[Word], style: CaptionStyle, max_width: float,
 
 
 def caption_pages(words: list[Word], style: CaptionStyle, max_width: float,
-                  measure: Callable[[str], float]) -> list[Page]:
-    """Group timed words into timed pages (see the module docstring)."""
+                  measure: Callable[[str], float], until: float = float("inf")) -> list[Page]:
+    """Group timed words into timed pages (see the module docstring); none outlasts `until`."""
     pages = [page for group in _line_groups(words)
              for page in _split_pages(group, style, max_width, measure)]
+    sung_until = 0.0  # end of the previous page's last word
+    for page in pages:
+        page.start = min(page.words[0].start, max(page.words[0].start - LEAD_IN_SECONDS, sung_until))
+        sung_until = max(w.end for w in page.words)
     for page, following in zip(pages, pages[1:] + [None]):
-        page.start = page.words[0].start
-        hold_until = max(w.end for w in page.words) + HOLD_SECONDS
-        page.end = hold_until if following is None else min(following.words[0].start, hold_until)
-        page.end = max(page.end, page.start + 0.05)
+        page.end = max(w.end for w in page.words) + HOLD_SECONDS
+        if following is not None and following.start - page.end < BRIDGE_SECONDS:
+            page.end = following.start
+        page.end = min(max(page.end, page.start + 0.05), max(until, page.start + 0.05))
     return pages
 
 
@@ -112,6 +126,8 @@ def caption_states(pages: list[Page], style: CaptionStyle, fps: int = 30) -> lis
         if not style.per_word:
             states.append(CaptionState(page, None, page.start, page.end))
             continue
+        if page.start < page.words[0].start:  # the lead-in: the page shown, nothing sung yet
+            states.append(CaptionState(page, NOTHING_SUNG, page.start, page.words[0].start))
         for i, word in enumerate(page.words):
             end = min(page.words[i + 1].start if i + 1 < len(page.words) else page.end, page.end)
             start = max(word.start, page.start)

@@ -2,7 +2,8 @@
 
 `CaptionPainter` owns the look (the template record of `reel.styles`, fonts, size,
 colours, outline, shadow, glow) and the geometry (the band of the frame captions live
-in, kept inside the platform safe area). The same painter measures text for page
+in, kept inside the platform's safe area from `reel.platforms`: clear of its top bar,
+bottom text and button column). The same painter measures text for page
 layout and draws every state, so wrapping always matches what is drawn. Text is drawn
 run by run with the font that has its glyphs (`reel.fonts.FontChain`), emoji in colour.
 """
@@ -15,10 +16,8 @@ from PIL import Image, ImageColor, ImageDraw, ImageFilter
 from reel.captions import CaptionState, Page
 from reel.fonts import EMOJI_STRIKE, FontChain, Run, is_rtl, load_font
 from reel.model import ReelOptions
+from reel.platforms import safe_area
 
-# Share of the frame height that platform UI covers on a 9:16 reel (Instagram Reels).
-SAFE_TOP_PORTRAIT, SAFE_BOTTOM_PORTRAIT = 0.14, 0.20
-SAFE_MARGIN_OTHER = 0.06
 UPCOMING_ALPHA = 190
 SHADOW_ALPHA = 160
 GLOW_SHARE = 0.12      # glow blur radius, share of the font size
@@ -71,23 +70,24 @@ class CaptionPainter:
         ascent, descent = self.font.getmetrics()
         self.ascent, self.descent = ascent, descent
         self.row_height = round((ascent + descent) * 1.12)
-        self.max_width = width * 0.86
+        self.safe = safe_area(options.platform, width, height)
+        # Rows are centred between the safe side margins; the outline stays inside them too.
+        self.max_width = width * (1 - self.safe.left - self.safe.right) - 2 * self.outline
+        self.centre_x = width * (self.safe.left + (1 - self.safe.left - self.safe.right) / 2)
         self.pad = self.outline + round(self.size * 0.15)
         self.band_height = self.style.max_rows * self.row_height + 2 * self.pad
-        self.band_top = self._band_top(width, height)
+        self.band_top = self._band_top(height)
         self._widths: dict[str, float] = {}
         self._sprites: dict[tuple, Sprite] = {}
         self._places: tuple[Optional[Page], list] = (None, [])  # word positions of the last page
 
-    def _band_top(self, width: int, height: int) -> int:
-        portrait = height / width > 1.5
-        top = SAFE_TOP_PORTRAIT if portrait else SAFE_MARGIN_OTHER
-        bottom = SAFE_BOTTOM_PORTRAIT if portrait else SAFE_MARGIN_OTHER
+    def _band_top(self, height: int) -> int:
+        top, bottom = round(height * self.safe.top), round(height * (1 - self.safe.bottom))
         if self.options.position == "top":
-            return round(height * top)
+            return top
         if self.options.position == "middle":
-            return round((height - self.band_height) / 2)
-        return round(height * (1 - bottom)) - self.band_height
+            return round((top + bottom - self.band_height) / 2)
+        return bottom - self.band_height
 
     def _runs(self, text: str) -> list[Run]:
         """The text's font runs in drawing order (right-to-left words: last run first)."""
@@ -126,7 +126,7 @@ class CaptionPainter:
         places: dict[int, tuple[float, float]] = {}
         for r, row in enumerate(page.rows):
             widths = {i: self.measure(page.words[i].text) for i in row}
-            x = (self.options.width - (sum(widths.values()) + space * (len(row) - 1))) / 2
+            x = self.centre_x - (sum(widths.values()) + space * (len(row) - 1)) / 2
             baseline = self.pad + offset + r * self.row_height + self.ascent
             for i in (reversed(row) if rtl else row):
                 places[i] = (x, baseline)

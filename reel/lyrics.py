@@ -50,11 +50,17 @@ def is_section_marker(line: str) -> bool:
 
 @dataclass
 class LyricLine:
-    """One sung line: its text as pasted and its word tokens (display spelling)."""
+    """One sung line: its text as pasted and its word tokens (display spelling).
+
+    `section` names the marker above the line ("chorus" under "[Chorus 2]", "" before
+    any marker); `section_index` counts the markers, so two choruses stay apart.
+    """
 
     text: str
     words: list[str]
     stanza: int = 0
+    section: str = ""
+    section_index: int = -1
 
 
 @dataclass
@@ -101,8 +107,12 @@ def parse_lyrics(text: str | None) -> Lyrics:
         raise ReelError("the lyrics are empty: paste the words that are sung")
     lines: list[LyricLine] = []
     stanza, gap = 0, False
+    section, section_index = "", -1
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = " ".join(raw.split())
+        if line and is_section_marker(line):
+            name = re.search(r"[^\W\d_][\w-]*", line)
+            section, section_index = (name.group(0).lower() if name else ""), section_index + 1
         if not line or is_section_marker(line):
             gap = True
             continue
@@ -112,7 +122,8 @@ def parse_lyrics(text: str | None) -> Lyrics:
         if gap and lines:
             stanza += 1
         gap = False
-        lines.append(LyricLine(text=line, words=words, stanza=stanza))
+        lines.append(LyricLine(text=line, words=words, stanza=stanza, section=section,
+                               section_index=section_index))
     lyrics = Lyrics(lines)
     if len(lyrics) == 0:
         raise ReelError("the lyrics have no words to sing (only section markers, symbols or emoji)")

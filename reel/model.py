@@ -15,7 +15,9 @@ from typing import Any, Callable, Optional
 from PIL import ImageColor
 
 from reel.errors import ReelError
+from reel.clip import explicit_span, normalize_clip
 from reel.lyrics import MAX_WORDS
+from reel.platforms import PLATFORM_NAMES, check_length, get_platform
 from reel.styles import STYLE_NAMES, CaptionStyle, get_style
 
 # progress(stage, fraction 0..1) is the only progress channel of the pipeline.
@@ -126,7 +128,9 @@ class Rule:
     outside that range meaning "pick for me" (font_size 0). `choices` lists the allowed
     strings; `check(name, value)` raises ReelError for other bad strings. `local_file`
     marks a path on the rendering machine: only trusted callers (the CLI, the worker)
-    may set it, never an API caller (see `ReelOptions.from_dict`).
+    may set it, never an API caller (see `ReelOptions.from_dict`). `coerce(name, value)`
+    first turns the other JSON forms an option accepts (listed as JSON types in `also`,
+    e.g. clip [12, 42]) into its one canonical value.
     """
 
     kind: type
@@ -137,9 +141,13 @@ class Rule:
     auto: Optional[float] = None
     check: Optional[Callable[[str, str], None]] = None
     local_file: bool = False
+    coerce: Optional[Callable[[str, Any], Any]] = None
+    also: tuple = ()
 
     def parse(self, name: str, value: Any) -> Any:
         """The value, normalised (48.0 -> 48, "true" -> True); ReelError with one clear line if bad."""
+        if self.coerce is not None:
+            value = self.coerce(name, value)
         if self.kind is bool:
             if isinstance(value, str) and value.strip().lower() in ("true", "false"):
                 return value.strip().lower() == "true"
@@ -170,8 +178,9 @@ class Rule:
 
     def schema(self, default: Any) -> dict:
         """This rule as JSON Schema (the API's and MCP tools' description of the option)."""
-        doc: dict = {"type": {str: "string", int: "integer", float: "number", bool: "boolean"}[self.kind],
-                     "description": self.help, "default": default}
+        kind = {str: "string", int: "integer", float: "number", bool: "boolean"}[self.kind]
+        doc: dict = {"type": [kind, *self.also] if self.also else kind, "description": self.help,
+                     "default": default}
         if self.choices:
             doc["enum"] = list(self.choices)
         if self.low is not None:
@@ -218,6 +227,10 @@ def check_font_family(name: str, value: str) -> None:
                         f"{', '.join(fonts.installed_families()[:6])}")
 
 
+def check_platform(name: str, value: str) -> None:
+    get_platform(value)
+
+
 def check_font_file(name: str, value: str) -> None:
     from reel import fonts
     fonts.check_font_file(value)
@@ -251,10 +264,25 @@ class ReelOptions:
     zoom: bool = option(False, "a slow zoom into the picture")
     encoder: str = option("auto", "H.264 encoder", choices=ENCODERS)
     fps: int = option(30, "frames per second", low=1, high=60)
+    clip: str = option("", 'the part of the song to show: "START-END" in seconds or m:ss ("12-42", '
+                       '"1:05-1:35"), [start, end], or "chorus" (empty: the whole song)',
+                       coerce=normalize_clip, also=("array",))
+    platform: str = option("", "where the reel is posted: sets size, fps, bitrate, length limit and the "
+                           "area kept clear of its buttons: " + ", ".join(PLATFORM_NAMES) + " (empty: none)",
+                           check=check_platform)
+    fade_in: float = option(0.3, "seconds of audio fade-in at the start of a clip", low=0, high=5)
+    fade_out: float = option(1.0, "seconds of audio fade-out at the end of a clip", low=0, high=10)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             setattr(self, f.name, f.metadata["rule"].parse(f.name, getattr(self, f.name)))
+        preset = get_platform(self.platform)
+        if preset is not None and (self.size, self.fps) != (preset.size, preset.fps):
+            raise ReelError(f"platform {preset.name} makes {preset.size} video at {preset.fps} fps "
+                            f"(got size {self.size}, fps {self.fps}): leave size and fps out")
+        span = explicit_span(self.clip)
+        if preset is not None and span is not None:
+            check_length(self.platform, span.duration)
 
     @property
     def caption_style(self) -> CaptionStyle:
@@ -334,6 +362,7 @@ class ReelResult:
     words: list[Word] = field(default_factory=list)
     transcribed: bool = False
     timings: dict = field(default_factory=dict)
+    clip: Optional[list[float]] = None  # [start, end] of the song shown (s); None: all of it
 
 
 def words_to_json(words: list[Word], lines: list[str], *, transcribed: bool = False) -> str:

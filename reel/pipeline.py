@@ -1,7 +1,8 @@
 """make_reel: the one seam every caller renders through (CLI, queue worker, RunPod, app).
 
-check inputs -> time the words (or take edited timings) -> lay out caption pages ->
-draw each caption state once -> one ffmpeg encode -> subtitle files. Progress goes
+check inputs -> time the words on the whole song (or take edited timings) -> cut them
+to the clip (`reel.clip`: explicit, or the chorus) -> lay out caption pages -> draw each
+caption state once -> one ffmpeg encode of the clip -> subtitle files. Progress goes
 through `progress(stage, fraction_of_whole_job)`; `cancel` stops it between stages
 and kills ffmpeg mid-encode.
 """
@@ -18,6 +19,7 @@ from typing import Optional
 
 from reel.align import Alignment, align
 from reel.captions import CaptionState, Page, caption_pages, caption_states
+from reel.clip import CHORUS, Span, chorus_limit, cut_words, find_chorus, planned_span
 from reel.draw import CaptionPainter
 from reel.errors import Cancelled, ReelError
 from reel.lyrics import Lyrics, parse_lyrics
@@ -51,13 +53,34 @@ class StageProgress:
         self.progress(stage, 1.0)
 
 
-def validate_inputs(image_path, audio_path, lyrics_text: Optional[str]) -> float:
-    """Every cheap check make_reel would fail on; returns the audio duration (s)."""
+def validate_inputs(image_path, audio_path, lyrics_text: Optional[str],
+                    options: Optional[ReelOptions] = None) -> float:
+    """Every cheap check make_reel would fail on; returns the audio duration (s).
+
+    With `options`, also that an explicit clip lies inside the song and that the video
+    fits the platform's length.
+    """
     load_image(image_path)
     pcm = decode_audio(audio_path)
     if lyrics_text is not None:
         parse_lyrics(lyrics_text)
-    return pcm.size / ALIGN_SAMPLE_RATE
+    duration = pcm.size / ALIGN_SAMPLE_RATE
+    if options is not None:
+        planned_span(options.clip, options.platform, duration)
+    return duration
+
+
+def choose_clip(options: ReelOptions, words: list[Word], lyrics: Optional[Lyrics],
+                song_seconds: float) -> Optional[Span]:
+    """The part of the song to show: the explicit clip, the chorus found in the timed words,
+    or None for the whole song."""
+    span = planned_span(options.clip, options.platform, song_seconds)
+    if options.clip != CHORUS:
+        return span
+    lines = line_texts(words, lyrics)
+    sections = ([(line.section, line.section_index) for line in lyrics.lines]
+                if lyrics is not None and lyrics.line_texts == lines else [("", -1)] * len(lines))
+    return find_chorus(words, lines, sections, song_seconds, chorus_limit(options.platform))
 
 
 def align_only(audio_path, lyrics_text: Optional[str], aligner: str = "auto",
@@ -94,11 +117,12 @@ def line_texts(words: list[Word], lyrics: Optional[Lyrics]) -> list[str]:
     return [" ".join(w.text for w in words if w.line == i) for i in range(count)]
 
 
-def lay_out(words: list[Word], options: ReelOptions) -> tuple[CaptionPainter, list[Page], list[CaptionState]]:
-    """The painter for these words' script, their caption pages and distinct states."""
+def lay_out(words: list[Word], options: ReelOptions,
+            until: float = float("inf")) -> tuple[CaptionPainter, list[Page], list[CaptionState]]:
+    """The painter for these words' script, their caption pages (none past `until`) and states."""
     painter = CaptionPainter(options)
     style = options.caption_style
-    pages = caption_pages(words, style, painter.max_width, painter.measure)
+    pages = caption_pages(words, style, painter.max_width, painter.measure, until)
     return painter, pages, caption_states(pages, style, options.fps)
 
 
@@ -160,6 +184,7 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
     lyrics = None
     if lyrics_text is not None and (words is None or lyrics_text.strip()):
         lyrics = parse_lyrics(lyrics_text)
+    planned_span(options.clip, options.platform, duration)
     lap("checking")
 
     transcribed = False
@@ -169,34 +194,42 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
         if not words:
             raise ReelError("no words were heard in the audio")
     words = fit_words(words, duration)
+    lines = line_texts(words, lyrics)
+    span = choose_clip(options, words, lyrics, duration)
+    if span is not None:
+        words, lines = cut_words(words, lines, span)
+    video_seconds = duration if span is None else span.duration
+    fades = (options.fade_in, options.fade_out) if span is not None else (0.0, 0.0)
     lap("aligning")
 
     report("layout", 0.0)
-    painter, pages, states = lay_out(words, options)
+    painter, pages, states = lay_out(words, options, video_seconds)
     lap("layout")
 
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
     try:
         bg_png = work / "background.png"
         background(image, options).save(bg_png, compress_level=1)
-        segments = draw_states(painter, states, duration, work, report)
+        segments = draw_states(painter, states, video_seconds, work, report)
         playlist = work / "captions.ffconcat"
         write_playlist(playlist, segments)
         lap("drawing")
         paths = {kind: out_dir / name for kind, name in OUTPUT_NAMES.items()}
         encoder = encode(bg_png, playlist, Path(audio_path), paths["video"], options=options,
-                         band_top=painter.band_top, duration=duration,
+                         band_top=painter.band_top, duration=video_seconds,
+                         audio_start=0.0 if span is None else span.start, fade_in=fades[0], fade_out=fades[1],
                          progress=lambda s, f: report("encoding", f), cancel=cancel)
         lap("encoding")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    write_outputs(pages, words, options, painter, paths, line_texts(words, lyrics), transcribed)
+    write_outputs(pages, words, options, painter, paths, lines, transcribed)
     progress("done", 1.0)
     timings["encoder"] = encoder
     return ReelResult(video=paths["video"], srt=paths["srt"], ass=paths["ass"], vtt=paths["vtt"],
-                      words_json=paths["words"], duration=duration, words=words,
-                      transcribed=transcribed, timings=timings)
+                      words_json=paths["words"], duration=video_seconds, words=words,
+                      transcribed=transcribed, timings=timings,
+                      clip=None if span is None else [span.start, span.end])
 
 
 def write_outputs(pages: list[Page], words: list[Word], options: ReelOptions, painter: CaptionPainter,

@@ -55,8 +55,12 @@ def _page_text(page: Page, escape) -> str:
 
 
 def _karaoke_text(page: Page) -> str:
-    """Rows of words, each preceded by {\\kN}: centiseconds until the next word starts."""
-    parts = []
+    """Rows of words, each preceded by {\\kN}: centiseconds until the next word starts.
+
+    A page shown before its first word (the lead-in) starts with an empty {\\kN}.
+    """
+    lead = round((page.words[0].start - page.start) * 100)
+    parts = [f"{{\\k{lead}}}"] if lead > 0 else []
     for row_index, row in enumerate(page.rows):
         row_parts = []
         for i in row:

@@ -98,3 +98,40 @@ def send_json(request, status: int, doc) -> None:
     request.send_header("Content-Length", str(len(data)))
     request.end_headers()
     request.wfile.write(data)
+
+
+LONG_SONG_SECTIONS = [
+    ("[Verse 1]", "Paper boats along the gutter\nsailing where the streetlights hum\n"
+                  "every puddle holds a planet\nwaiting for the rain to come"),
+    ("[Chorus]", "Carry me home on a borrowed tune\nhum it low beneath the moon\n"
+                 "carry me home when the night is new"),
+    ("[Verse 2]", "Window boxes full of thunder\ncoffee cooling on the sill\n"
+                  "somewhere down the block a trumpet\npractices the same old thrill"),
+    ("[Chorus]", "Carry me home on a borrowed tune\nhum it low beneath the moon\n"
+                 "carry me home when the night is new"),
+]
+
+
+@pytest.fixture(scope="session")
+def long_song() -> dict:
+    """A ~50 s generated song (two verses, a chorus sung twice under [Chorus] markers) with
+    truth times: for clips (12-42 s) and finding the chorus."""
+    folder = CACHE / "long_song"
+    if not (folder / "truth.json").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        sung = "\n\n".join(text for _, text in LONG_SONG_SECTIONS) + "\n"
+        (folder / "sung.txt").write_text(sung, encoding="utf-8")
+        marked = "\n\n".join(f"{marker}\n{text}" for marker, text in LONG_SONG_SECTIONS) + "\n"
+        (folder / "lyrics.txt").write_text(marked, encoding="utf-8")
+        subprocess.run([sys.executable, str(CORPUS / "make_case.py"), "--lyrics", str(folder / "sung.txt"),
+                        "--out", str(folder / "case"), "--voice", "en-us", "--rate", "140", "--seed", "11",
+                        "--lead-in", "2.0", "--line-gap", "0.6,0.9", "--stanza-gap", "2.0,2.5", "--tail", "1.5"],
+                       check=True, capture_output=True)
+        for name in ("audio.wav", "audio.mp3", "truth.json"):
+            shutil.copy(folder / "case" / name, folder / name)
+        from PIL import Image
+        Image.linear_gradient("L").resize((900, 1600)).convert("RGB").save(folder / "image.jpg", quality=90)
+    truth = json.loads((folder / "truth.json").read_text())
+    return {"dir": folder, "image": folder / "image.jpg", "audio": folder / "audio.mp3",
+            "lyrics": (folder / "lyrics.txt").read_text(encoding="utf-8"),
+            "lyrics_path": folder / "lyrics.txt", "truth": truth}

@@ -8,6 +8,7 @@ import pysubs2
 import pytest
 
 from conftest import ffprobe, frame_at, truth_words_file
+from reel.captions import LEAD_IN_SECONDS
 from reel.draw import CaptionPainter
 from reel.model import ReelOptions, Word
 from reel.pipeline import make_reel
@@ -50,7 +51,8 @@ def test_mp4_streams(karaoke, song):
     audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
     assert (video["codec_name"], video["width"], video["height"]) == ("h264", 1080, 1920)
     assert video["pix_fmt"] == "yuv420p" and video["r_frame_rate"] == "30/1"
-    assert audio["codec_name"] == "aac"
+    assert (audio["codec_name"], audio["profile"], audio["sample_rate"], audio["channels"]) == ("aac", "LC", "48000", 2)
+    assert video["profile"] == "High"  # from a 16 kHz mono song: platforms ask for AAC-LC 48 kHz stereo
     source = float(ffprobe(song["wav"])["format"]["duration"])
     assert abs(float(info["format"]["duration"]) - source) <= 0.1
     head = (karaoke / "reel.mp4").read_bytes()[:200_000]
@@ -85,9 +87,9 @@ def test_subtitle_files_parse_back(karaoke, song):
     vtt = pysubs2.load(str(karaoke / "s.vtt"))
     assert len(srt) == len(vtt) == len(ass) >= 2
     first = song["truth"]["words"][0]
-    assert abs(srt[0].start / 1000 - first["start"]) < 0.01
+    assert abs(srt[0].start / 1000 - (first["start"] - LEAD_IN_SECONDS)) < 0.01  # the page shows a little early
     assert srt[0].plaintext.split()[0] == first["text"]
-    assert ass[0].text.count("\\k") == len(ass[0].plaintext.split())
+    assert ass[0].text.count("\\k") == len(ass[0].plaintext.split()) + 1  # + the lead-in
     words = json.loads((karaoke / "w.json").read_text())["words"]
     assert [w["text"] for w in words] == [w["text"] for w in song["truth"]["words"]]
 
@@ -114,3 +116,63 @@ def test_devanagari_lyrics_render(song, tmp_path):
     band = _band(frame_at(result.video, 1.7), ReelOptions())
     assert _highlight_pixels(band).sum() > 200
     assert "दिल" in result.srt.read_text(encoding="utf-8")
+
+
+def _edge_positions(video, crop: str, shape: tuple) -> np.ndarray:
+    """Per frame, how many pixels of a strip are bright: the sub-pixel position of an edge."""
+    import imageio_ffmpeg
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-vf", crop,
+                          "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+    strips = np.frombuffer(raw, np.uint8).reshape(-1, *shape).astype(float)
+    return ((strips - 20) / (230 - 20)).clip(0, 1).reshape(len(strips), -1).sum(axis=1) / 2
+
+
+def test_zoom_moves_smoothly_by_fractions_of_a_pixel(song, tmp_path):
+    """Sharp edges near the frame's side and top must glide: no frame-to-frame jump of half
+    a pixel or more, and every frame moves (not whole-pixel steps with still frames between)."""
+    from PIL import Image
+    from reel.render import background
+    options = ReelOptions(zoom=True)
+    width, height = background(Image.new("RGB", (8, 8)), options).size
+    picture = np.full((height, width, 3), 20, np.uint8)
+    picture[:, width // 8:] = 230      # a vertical edge ~100 px from the left side
+    picture[:height // 12, :] = 20     # a horizontal edge ~120 px from the top
+    Image.fromarray(picture).save(tmp_path / "edge.png")
+    words = [Word(w["text"], w["start"], w["end"], w["line"]) for w in song["truth"]["words"]]
+    result = make_reel(tmp_path / "edge.png", song["audio"], song["lyrics"], tmp_path, options, words=words)
+    for crop, shape in (("crop=300:2:0:400", (2, 300)), ("crop=2:300:540:0", (300, 2))):
+        bright = _edge_positions(result.video, crop, shape)
+        steps = np.diff(bright)
+        assert abs(bright[-1] - bright[0]) > 3  # the edge travels several pixels over the song
+        assert np.abs(steps).max() < 0.5, (crop, np.abs(steps).max())
+        still = int((np.abs(steps) < 0.01).sum())
+        assert still <= 0.05 * len(steps), f"{crop}: {still} of {len(steps)} frame steps do not move"
+
+
+def test_no_blank_frame_between_pages_less_than_the_bridge_apart(song, tmp_path):
+    """Page 1 is held until 2.9 s; page 2 shows at 3.1 s (its lead-in): the 0.2 s blank is bridged."""
+    from reel.captions import BRIDGE_SECONDS, HOLD_SECONDS, LEAD_IN_SECONDS
+    first_end = 1.4
+    second = first_end + HOLD_SECONDS + LEAD_IN_SECONDS + BRIDGE_SECONDS - 0.1
+    words = [Word("one", 1.0, first_end, 0), Word("two", second, second + 0.4, 1)]
+    result = make_reel(song["image"], song["audio"], "one\ntwo", tmp_path, ReelOptions(style="lines"), words=words)
+    for t in np.arange(first_end + HOLD_SECONDS - 0.1, second + 0.1, 1 / 30):
+        assert _outline_pixels(_band(frame_at(result.video, t), ReelOptions())) > 300, f"blank at {t:.2f} s"
+
+
+@pytest.mark.parametrize("platform", ["reels", "shorts", "tiktok"])
+def test_captions_stay_out_of_the_platform_buttons_and_bottom_text(song, tmp_path, platform):
+    """The longest caption row, drawn, keeps every pixel inside the platform's safe area."""
+    from reel.platforms import PLATFORMS
+    safe = PLATFORMS[platform].safe
+    long_line = "every window tells a story tonight and the morning never comes"
+    words = [Word(text, 1.0 + 0.3 * i, 1.25 + 0.3 * i, 0) for i, text in enumerate(long_line.split())]
+    result = make_reel(song["image"], song["audio"], long_line, tmp_path, ReelOptions(platform=platform),
+                       words=words)
+    frame = frame_at(result.video, 1.1).astype(int)
+    plain = frame_at(result.video, 11.0).astype(int)  # nothing on screen: the background alone
+    ink = np.abs(frame - plain).max(axis=2) > 40
+    rows, cols = np.nonzero(ink)
+    assert len(rows) > 2000  # the caption is there
+    assert cols.max() < 1080 * (1 - safe.right) and cols.min() >= 1080 * safe.left
+    assert rows.min() >= 1920 * safe.top and rows.max() < 1920 * (1 - safe.bottom)

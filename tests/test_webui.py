@@ -42,14 +42,14 @@ def test_table_edits_are_taken_and_checked():
 
 def test_srt_follows_the_timings():
     srt = timings.srt_text(WORDS, ReelOptions(style="lines"))
-    assert srt.startswith("1\n00:00:01,200 --> ")
-    assert "Golden light <\u2060on>" in srt and "\n2\n00:00:04,400 --> " in srt  # <on> is text, not a tag
+    assert srt.startswith("1\n00:00:01,000 --> ")  # 0.2 s before its first word (the lead-in)
+    assert "Golden light <\u2060on>" in srt and "\n2\n00:00:04,200 --> " in srt  # <on> is text, not a tag
 
 
 def test_player_has_a_page_per_caption_with_word_times():
     html = player_html(EXAMPLES / "sunset.jpg", EXAMPLES / "song.mp3", WORDS, ReelOptions(style="karaoke"))
     pages = re.findall(r'class="reel-page" data-s="([\d.]+)" data-e="([\d.]+)"', html)
-    assert [float(s) for s, _ in pages] == [1.2, 4.4]
+    assert [float(s) for s, _ in pages] == [1.0, 4.2]  # each 0.2 s before its first word
     assert re.findall(r'data-s="([\d.]+)">([^<]*)</span>', html)[:3] == [
         ("1.200", "Golden"), ("1.800", "light"), ("2.300", "&lt;on&gt;")]
     assert 'src="data:image/jpeg;base64,' in html and 'src="gradio_api/file=' in html

@@ -76,7 +76,8 @@ def player_html(image_path, audio_path, words: list[Word], options: ReelOptions)
         f"--reel-box-pad:{_cqw(painter.size * BOX_PAD_SHARE, w)}",
         f"--reel-box-radius:{_cqw(painter.size * BOX_RADIUS_SHARE, w)}",
         f"--reel-band-top:{painter.band_top * 100 / h:.3f}%",
-        f"--reel-band-height:{painter.band_height * 100 / h:.3f}%"])
+        f"--reel-band-height:{painter.band_height * 100 / h:.3f}%",
+        f"--reel-band-left:{painter.safe.left * 100:.3f}%", f"--reel-band-right:{painter.safe.right * 100:.3f}%"])
     justify = {"top": "flex-start", "middle": "center", "bottom": "flex-end"}[options.position]
     page_html = []
     for page in pages:
