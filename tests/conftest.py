@@ -113,10 +113,10 @@ LONG_SONG_SECTIONS = [
 
 
 @pytest.fixture(scope="session")
-def long_song() -> dict:
+def chorus_song() -> dict:
     """A ~50 s generated song (two verses, a chorus sung twice under [Chorus] markers) with
     truth times: for clips (12-42 s) and finding the chorus."""
-    folder = CACHE / "long_song"
+    folder = CACHE / "chorus_song"
     if not (folder / "truth.json").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         sung = "\n\n".join(text for _, text in LONG_SONG_SECTIONS) + "\n"

@@ -98,12 +98,12 @@ def test_clip_outside_the_song_is_refused_before_any_work(song):
 
 
 @pytest.fixture(scope="module")
-def clip_12_42(long_song, tmp_path_factory):
+def clip_12_42(chorus_song, tmp_path_factory):
     """`reel render --clip 12-42 --platform reels`, words timed by the offline aligner on the whole song."""
     folder = tmp_path_factory.mktemp("clip")
     out = folder / "reel.mp4"
-    proc = subprocess.run([sys.executable, "-m", "reel", "render", "--image", str(long_song["image"]),
-                           "--audio", str(long_song["audio"]), "--lyrics", str(long_song["lyrics_path"]),
+    proc = subprocess.run([sys.executable, "-m", "reel", "render", "--image", str(chorus_song["image"]),
+                           "--audio", str(chorus_song["audio"]), "--lyrics", str(chorus_song["lyrics_path"]),
                            "--aligner", "offline", "--clip", "12-42", "--platform", "reels", "--out", str(out),
                            "--srt", str(folder / "s.srt"), "--save-words", str(folder / "w.json")],
                           capture_output=True, text=True)
@@ -112,13 +112,13 @@ def clip_12_42(long_song, tmp_path_factory):
     return folder
 
 
-def test_clip_video_is_the_clip_with_relative_captions(clip_12_42, long_song):
+def test_clip_video_is_the_clip_with_relative_captions(clip_12_42, chorus_song):
     info = ffprobe(clip_12_42 / "reel.mp4")
     assert abs(float(info["format"]["duration"]) - 30.0) <= 0.05
     audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
     assert (audio["codec_name"], audio["profile"], audio["sample_rate"], audio["channels"]) == ("aac", "LC", "48000", 2)
     assert int(audio["bit_rate"]) >= 128_000
-    truth = [w for w in long_song["truth"]["words"] if w["start"] >= 12.0 and w["end"] <= 42.0]
+    truth = [w for w in chorus_song["truth"]["words"] if w["start"] >= 12.0 and w["end"] <= 42.0]
     words = json.loads((clip_12_42 / "w.json").read_text())["words"]
     assert abs(words[0]["start"] - (truth[0]["start"] - 12.0)) <= 0.1
     assert words[0]["text"] == truth[0]["text"] and words[0]["line"] == 0
@@ -141,9 +141,9 @@ def test_clip_audio_fades_in_and_out(clip_12_42):
     assert tail < 0.25 * np.abs(pcm).max()
 
 
-def test_chorus_clip_covers_the_marked_lines(long_song, tmp_path):
-    words = [Word(w["text"], w["start"], w["end"], w["line"]) for w in long_song["truth"]["words"]]
-    result = make_reel(long_song["image"], long_song["audio"], long_song["lyrics"], tmp_path,
+def test_chorus_clip_covers_the_marked_lines(chorus_song, tmp_path):
+    words = [Word(w["text"], w["start"], w["end"], w["line"]) for w in chorus_song["truth"]["words"]]
+    result = make_reel(chorus_song["image"], chorus_song["audio"], chorus_song["lyrics"], tmp_path,
                        ReelOptions(clip="chorus", platform="shorts"), words=words)
     chorus = [w for w in words if w.line in (4, 5, 6)]  # the lines under the first [Chorus]
     start, end = result.clip
@@ -154,10 +154,10 @@ def test_chorus_clip_covers_the_marked_lines(long_song, tmp_path):
     assert texts[:len(chorus)] == [w.text for w in chorus]
 
 
-def test_whole_song_over_the_platform_limit_is_refused(long_song, tmp_path):
+def test_whole_song_over_the_platform_limit_is_refused(chorus_song, tmp_path):
     with pytest.raises(ReelError, match="at most 60 s"):
-        validate_inputs(long_song["image"], long_song["audio"], long_song["lyrics"], ReelOptions(platform="shorts"))
+        validate_inputs(chorus_song["image"], chorus_song["audio"], chorus_song["lyrics"], ReelOptions(platform="shorts"))
     words = [Word("only", 2.0, 2.5, 0)]
     with pytest.raises(ReelError, match="no chorus found"):
-        make_reel(long_song["image"], long_song["audio"], "only", tmp_path, ReelOptions(clip="chorus"), words=words)
+        make_reel(chorus_song["image"], chorus_song["audio"], "only", tmp_path, ReelOptions(clip="chorus"), words=words)
     assert not list(tmp_path.iterdir())  # nothing left behind

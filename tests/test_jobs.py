@@ -92,6 +92,8 @@ def test_traversal_in_upload_paths_cannot_write_outside_the_job_folder(data_dir,
     ({"words": []}, "word timings are empty"),
     ({"words": [{"text": "hi", "start": 2, "end": 1}]}, "ends before it starts"),
     ({"backend": "cloud9"}, "backend must be"),
+    ({"options": {"clip": "40-50"}}, "clip starts at 40 s, after the end of the song"),
+    ({"options": {"clip": "20-10"}}, "clip ends"),
 ])
 def test_bad_input_is_refused_and_leaves_nothing(data_dir, song, tmp_path, bad, message):
     (tmp_path / "not-an-image.jpg").write_text("hello")

@@ -117,6 +117,21 @@ def test_job_renders_with_rising_progress(data_dir, long_song, consumers):
     assert health["ok"] and health["workers_alive"] == 2 and health["counts"]["completed"] == 1
 
 
+def test_chorus_job_reports_the_clip_it_chose(data_dir, chorus_song, consumers):
+    consumers(workers=1)
+    words = [{k: w[k] for k in ("text", "start", "end", "line")} for w in chorus_song["truth"]["words"]]
+    job = jobs.create_job(chorus_song["image"], chorus_song["audio"], chorus_song["lyrics"],
+                          {**FAST, "clip": "chorus"}, words=words)
+    done = wait_until(lambda: (lambda j: j if j["state"] in ("completed", "failed") else None)(jobs.get_job(job["id"])),
+                      60, "the chorus job to finish")
+    assert done["state"] == "completed", done["error"]
+    start, end = done["clip"]
+    chorus = [w for w in words if w["line"] in (4, 5, 6)]  # the lines under the first [Chorus]
+    assert start <= chorus[0]["start"] and chorus[-1]["end"] <= end
+    assert done["duration"] == pytest.approx(end - start, abs=0.01)
+    assert done["options"]["clip"] == "chorus"
+
+
 def test_delete_while_rendering_kills_ffmpeg_and_removes_everything(data_dir, short, long_song, consumers):
     consumers()
     job = submit(long_song, MEDIUM)

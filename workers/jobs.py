@@ -7,7 +7,8 @@
 A job is a folder REEL_DATA_DIR/jobs/<id>/ (inputs under fixed names: image.<ext>,
 audio.<ext>, lyrics.txt, timings.json, font.<ttf|otf>; outputs beside them) plus a record in jobs.db.
 Job dicts: id, state, progress (0-100), stage, error, options, inputs, outputs,
-backend, attempts, created_at/started_at/finished_at (ISO 8601 UTC), duration, transcribed.
+backend, attempts, created_at/started_at/finished_at (ISO 8601 UTC), duration (of the video),
+transcribed, clip ([start, end] of the song the video shows, e.g. the chorus found; None: all).
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[
         check_font_file(font_file)
     timings = words_from_dicts(words) if words is not None else None
     backend = backends.resolve(backend)
-    duration = validate_inputs(image_path, audio_path, lyrics)
+    duration = validate_inputs(image_path, audio_path, lyrics, reel_options)
     if timings is not None:
         fit_words(timings, duration)
 

@@ -33,7 +33,7 @@ HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _JOB_COLUMNS = {"id": str, "state": str, "progress": int, "stage": str, "error": str,
                 "options": str, "inputs": str, "outputs": str, "backend": str, "attempts": int,
-                "worker": str, "duration": float, "transcribed": int,
+                "worker": str, "duration": float, "transcribed": int, "clip": str,
                 "created_at": str, "started_at": str, "finished_at": str}
 _WORKER_COLUMNS = {"id": str, "host": str, "pid": int, "pgid": int, "started_at": str, "beat": float,
                    "job": str}
@@ -105,6 +105,7 @@ def public(row: dict) -> dict:
     for name in _JSON_FIELDS:
         job[name] = json.loads(row[name]) if row[name] else {}
     job["transcribed"] = bool(row["transcribed"])
+    job["clip"] = json.loads(row["clip"]) if row.get("clip") else None
     return job
 
 
@@ -176,8 +177,9 @@ def report(job_id: str, worker: str, attempt: int, stage: str, progress: int) ->
 def finish(job_id: str, worker: str, attempt: int, state: str, **fields) -> bool:
     """Mark an owned job completed or failed with extra fields; False if no longer owned."""
     values = {"state": state, "finished_at": now_iso(), **fields}
-    if "outputs" in values:
-        values["outputs"] = json.dumps(values["outputs"])
+    for name in ("outputs", "clip"):
+        if values.get(name) is not None:
+            values[name] = json.dumps(values[name])
     sets = ", ".join(f"{name} = ?" for name in values)
     return _write(f"UPDATE jobs SET {sets} WHERE {_OWNED}",
                   (*values.values(), job_id, worker, attempt)) == 1

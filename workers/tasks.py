@@ -76,7 +76,7 @@ def run_backend(job: dict, watch: "JobWatch") -> tuple[str, dict]:
             log.exception("job %s: unexpected error", job["id"])
         return "failed", {"error": "rendering failed unexpectedly; please try again"}
     return "completed", {"outputs": result["outputs"], "duration": result["duration"],
-                         "transcribed": int(bool(result.get("transcribed"))),
+                         "transcribed": int(bool(result.get("transcribed"))), "clip": result.get("clip"),
                          "progress": 100, "stage": "done", "error": None}
 
 

@@ -35,4 +35,5 @@ def run(job: dict, job_dir: Path, report: Callable[[str, float], None], cancel: 
             os.replace(attempt / name, job_dir / name)
     finally:
         shutil.rmtree(attempt, ignore_errors=True)
-    return {"outputs": dict(OUTPUT_NAMES), "duration": result.duration, "transcribed": result.transcribed}
+    return {"outputs": dict(OUTPUT_NAMES), "duration": result.duration, "transcribed": result.transcribed,
+            "clip": result.clip}

@@ -185,7 +185,7 @@ def cancel_remote(remote) -> None:
 
 
 def fetch_outputs(output: dict, job_dir: Path) -> dict:
-    """Write the handler's output into job_dir; returns {kind: file name} plus duration and transcribed."""
+    """Write the handler's output into job_dir; returns {kind: file name} plus duration, transcribed and clip."""
     video = output.get("video") if isinstance(output, dict) else None
     if not isinstance(video, dict) or not ("base64" in video or "url" in video):
         raise RemoteUnavailable("the RunPod worker returned no video (is the endpoint running reel's handler?)")
@@ -202,4 +202,4 @@ def fetch_outputs(output: dict, job_dir: Path) -> dict:
     (job_dir / OUTPUT_NAMES["words"]).write_text(json.dumps(output.get("words") or {}, ensure_ascii=False, indent=1),
                                                  encoding="utf-8")
     return {"outputs": dict(OUTPUT_NAMES), "duration": output.get("duration"),
-            "transcribed": bool(output.get("transcribed"))}
+            "transcribed": bool(output.get("transcribed")), "clip": output.get("clip")}
