@@ -23,6 +23,7 @@ from typing import Optional
 import gradio as gr
 
 from reel.errors import ReelError
+from reel.lrc import read_lyrics
 from reel.model import POSITIONS, ReelOptions, Word
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
@@ -129,6 +130,17 @@ def refresh_preview(image, audio, rows, *controls):
     return preview_views(image, audio, timings.rows_to_words(rows), page_options(*controls))
 
 
+@user_errors
+def load_lyrics_file(path: str) -> str:
+    """The text of an uploaded lyrics or LRC file, checked (a corrupt LRC is a message now)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReelError(f"{Path(path).name} is not UTF-8 text") from None
+    read_lyrics(text)
+    return text
+
+
 def clear_preview():
     """A new song: the old timings no longer apply."""
     return None, [], "", player.EMPTY
@@ -145,13 +157,13 @@ def start_job(image, audio, lyrics, transcribe, rows, *controls):
 
 
 def finished_views(job_id: Optional[str]) -> tuple:
-    """Video and the three download buttons: filled for a finished job, else hidden."""
+    """Video and the four download buttons: filled for a finished job, else hidden."""
     if job_id is None:
         return (gr.Video(value=None, visible=False),
-                *(gr.DownloadButton(value=None, visible=False) for _ in range(3)))
+                *(gr.DownloadButton(value=None, visible=False) for _ in range(4)))
     return (gr.Video(value=str(jobs.job_output(job_id, "video")), visible=True),
             *(gr.DownloadButton(value=str(jobs.job_output(job_id, kind)), visible=True)
-              for kind in ("video", "srt", "ass")))
+              for kind in ("video", "srt", "ass", "lrc")))
 
 
 def follow_job(job_id: Optional[str]):
@@ -206,7 +218,8 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
     Args:
         image: the picture (JPEG, PNG, WebP, ...), shown for the whole song.
         audio: the song (MP3, WAV, M4A, FLAC, OGG, ...).
-        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+        lyrics: the sung words, one line per lyric line, or the text of an LRC file (its line times
+            keep each line in place); leave empty to transcribe the song.
         options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style (see the page's list),
             size 1080x1920|1080x1080|1920x1080, font_size, outline_width, shadow, text_color, highlight_color,
             outline_color,
@@ -232,13 +245,14 @@ def get_job(job_id: str) -> dict:
 
 
 @user_errors
-def download_video(job_id: str) -> str:
-    """The finished MP4 of a completed job.
+def download_video(job_id: str, kind: str = "video") -> str:
+    """The finished MP4 of a completed job (or, with `kind`, one of the files made with it).
 
     Args:
         job_id: the id returned by create_video.
+        kind: video (default), srt, ass, vtt, lrc (enhanced LRC: word times) or words (JSON).
     """
-    return str(jobs.job_output(need(job_id, "a job id"), "video"))
+    return str(jobs.job_output(need(job_id, "a job id"), (kind or "video").strip()))
 
 
 @user_errors
@@ -349,6 +363,9 @@ def build() -> gr.Blocks:
                         lyrics = gr.Textbox(label="Lyrics", lines=8, elem_id="reel-lyrics",
                                             placeholder="Paste the lyrics, one sung line per line.\n"
                                                         "[Chorus] and similar tags are skipped.")
+                        lyrics_file = gr.UploadButton("Load lyrics from a file (.txt, or .lrc with line times)",
+                                                      file_types=[".lrc", ".txt"], size="sm",
+                                                      elem_id="reel-lyrics-file")
                         transcribe = gr.Checkbox(False, label="No lyrics: transcribe the song "
                                                               "(the words are a machine guess)")
                         controls = style_controls()
@@ -375,7 +392,8 @@ def build() -> gr.Blocks:
                         video = gr.Video(label="Reel", visible=False, height=560, elem_id="reel-video")
                         with gr.Row():
                             downloads = [gr.DownloadButton(label, visible=False, elem_id=f"reel-download-{kind}")
-                                         for label, kind in (("MP4", "mp4"), ("SRT", "srt"), ("ASS", "ass"))]
+                                         for label, kind in (("MP4", "mp4"), ("SRT", "srt"), ("ASS", "ass"),
+                                                             ("LRC", "lrc"))]
             with gr.Tab("Jobs", id="jobs"):
                 with gr.Row():
                     state_filter = gr.Dropdown(JOB_STATES, value="all", label="State", scale=1)
@@ -398,6 +416,7 @@ def build() -> gr.Blocks:
         words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)
+        lyrics_file.upload(load_lyrics_file, lyrics_file, lyrics, **private)
         create_btn.click(start_job, [image, audio, lyrics, transcribe, words_table, *controls],
                          [job_id, progress, timer, *finished], **private)
         timer.tick(follow_job, job_id, [progress, timer, *finished], show_progress="hidden", **private)
@@ -422,6 +441,7 @@ def api_endpoints() -> None:
         words = gr.JSON(value=None, label="words")
         font = gr.File(label="font")
         job_id = gr.Textbox(label="job_id")
+        kind = gr.Textbox("video", label="kind")
         state = gr.Textbox(label="state")
         limit = gr.Number(50, precision=0, label="limit")
         result = gr.JSON(label="result")
@@ -429,7 +449,7 @@ def api_endpoints() -> None:
     submit = [image, audio, lyrics, options, words, font]
     gr.on([], create_video, submit, result, api_name="create_video")
     gr.on([], get_job, job_id, result, api_name="get_job")
-    gr.on([], download_video, job_id, mp4, api_name="download_video")
+    gr.on([], download_video, [job_id, kind], mp4, api_name="download_video")
     gr.on([], delete_job, job_id, result, api_name="delete_job")
     gr.on([], list_jobs, [state, limit], result, api_name="list_jobs")
     gr.on([], health, None, result, api_name="health")

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from reel.errors import ReelError
-from reel.lyrics import parse_lyrics
+from reel.lrc import read_lyrics, write_lrc
 from reel.model import ALIGNERS, POSITIONS, SIZES, ReelOptions, words_from_json, words_to_json
 from reel.pipeline import align_only, line_texts, make_reel
 from reel.platforms import PLATFORM_NAMES
@@ -68,7 +68,7 @@ def font_choice(value: str | None) -> dict:
 
 def cmd_render(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
-    extra = {kind: _output_path(getattr(args, kind)) for kind in ("srt", "ass", "vtt", "save_words")
+    extra = {kind: _output_path(getattr(args, kind)) for kind in ("srt", "ass", "vtt", "lrc", "save_words")
              if getattr(args, kind)}
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
     edited = words_from_json(_read_text(args.words, "word timings")) if args.words else None
@@ -81,7 +81,8 @@ def cmd_render(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
         result = make_reel(args.image, args.audio, lyrics, work, options, words=edited,
                            progress=StderrProgress())
-        produced = {"srt": result.srt, "ass": result.ass, "vtt": result.vtt, "save_words": result.words_json}
+        produced = {"srt": result.srt, "ass": result.ass, "vtt": result.vtt, "lrc": result.lrc,
+                    "save_words": result.words_json}
         for kind, dest in extra.items():
             shutil.move(produced[kind], dest)
         shutil.move(result.video, out)
@@ -94,10 +95,13 @@ def cmd_render(args: argparse.Namespace) -> None:
 
 def cmd_align(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
+    lrc = _output_path(args.lrc) if args.lrc else None
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
     alignment = align_only(args.audio, lyrics, args.aligner, StderrProgress())
-    lines = line_texts(alignment.words, parse_lyrics(lyrics) if lyrics else None)
+    lines = line_texts(alignment.words, read_lyrics(lyrics).lyrics if lyrics else None)
     _write_atomically(out, words_to_json(alignment.words, lines, transcribed=alignment.transcribed))
+    if lrc is not None:
+        _write_atomically(lrc, write_lrc(alignment.words))
     if alignment.transcribed:
         print("note: no lyrics were given; the words are a machine transcription", file=sys.stderr)
     print(out)
@@ -109,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="make the video")
     render.add_argument("--image", required=True)
     render.add_argument("--audio", required=True)
-    render.add_argument("--lyrics", help="UTF-8 lyrics file (omit to transcribe the audio)")
+    render.add_argument("--lyrics", help="UTF-8 lyrics or .lrc file (omit to transcribe the audio)")
     render.add_argument("--out", required=True, help="output .mp4")
     render.add_argument("--style", choices=STYLE_NAMES, default="karaoke")
     render.add_argument("--size", choices=SIZES, default="1080x1920")
@@ -135,12 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use these word timings (e.g. edited by hand) instead of aligning")
     for kind in ("srt", "ass", "vtt"):
         render.add_argument(f"--{kind}", help=f"also write the {kind.upper()} subtitles here")
+    render.add_argument("--lrc", help="also write the enhanced LRC (word times) here")
     render.add_argument("--save-words", metavar="WORDS_JSON", help="also write the word timings used here")
     render.set_defaults(run=cmd_render)
     align = sub.add_parser("align", help="word timings only")
     align.add_argument("--audio", required=True)
-    align.add_argument("--lyrics", help="UTF-8 lyrics file (omit to transcribe the audio)")
+    align.add_argument("--lyrics", help="UTF-8 lyrics or .lrc file (omit to transcribe the audio)")
     align.add_argument("--out", required=True, help="output words .json")
+    align.add_argument("--lrc", help="also write the enhanced LRC (word times) here")
     align.add_argument("--aligner", choices=ALIGNERS, default="auto")
     align.set_defaults(run=cmd_align)
     return parser

@@ -98,6 +98,23 @@ def _line_words(line: str) -> list[str]:
     return words
 
 
+def sung_line(raw: str) -> list[str]:
+    """The words of one pasted line ([] for an empty line, a section marker or symbols only)."""
+    line = " ".join(raw.split())
+    if not line or is_section_marker(line):
+        return []
+    return _line_words(line)
+
+
+def check_word_count(lyrics: Lyrics) -> Lyrics:
+    """The lyrics, or ReelError when they have no words or too many."""
+    if len(lyrics) == 0:
+        raise ReelError("the lyrics have no words to sing (only section markers, symbols or emoji)")
+    if len(lyrics) > MAX_WORDS:
+        raise ReelError(f"the lyrics have {len(lyrics)} words; at most {MAX_WORDS} are supported")
+    return lyrics
+
+
 def parse_lyrics(text: str | None) -> Lyrics:
     """Split pasted lyrics into sung lines and words.
 
@@ -124,9 +141,4 @@ def parse_lyrics(text: str | None) -> Lyrics:
         gap = False
         lines.append(LyricLine(text=line, words=words, stanza=stanza, section=section,
                                section_index=section_index))
-    lyrics = Lyrics(lines)
-    if len(lyrics) == 0:
-        raise ReelError("the lyrics have no words to sing (only section markers, symbols or emoji)")
-    if len(lyrics) > MAX_WORDS:
-        raise ReelError(f"the lyrics have {len(lyrics)} words; at most {MAX_WORDS} are supported")
-    return lyrics
+    return check_word_count(Lyrics(lines))

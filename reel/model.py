@@ -357,6 +357,7 @@ class ReelResult:
     srt: Path
     ass: Path
     vtt: Path
+    lrc: Path
     words_json: Path
     duration: float
     words: list[Word] = field(default_factory=list)

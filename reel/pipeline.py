@@ -1,8 +1,9 @@
 """make_reel: the one seam every caller renders through (CLI, queue worker, RunPod, app).
 
-check inputs -> time the words on the whole song (or take edited timings) -> cut them
-to the clip (`reel.clip`: explicit, or the chorus) -> lay out caption pages -> draw each
-caption state once -> one ffmpeg encode of the clip -> subtitle files. Progress goes
+check inputs -> time the words on the whole song (or take edited timings; an LRC file's
+line times keep each line in its span) -> cut them to the clip (`reel.clip`: explicit, or
+the chorus) -> lay out caption pages -> draw each caption state once -> one ffmpeg encode
+of the clip -> subtitle and LRC files. Progress goes
 through `progress(stage, fraction_of_whole_job)`; `cancel` stops it between stages
 and kills ffmpeg mid-encode.
 """
@@ -22,14 +23,15 @@ from reel.captions import CaptionState, Page, caption_pages, caption_states
 from reel.clip import CHORUS, Span, chorus_limit, cut_words, find_chorus, planned_span
 from reel.draw import CaptionPainter
 from reel.errors import Cancelled, ReelError
-from reel.lyrics import Lyrics, parse_lyrics
+from reel.lrc import SyncedLyrics, anchor_lines, read_lyrics, write_lrc
+from reel.lyrics import Lyrics
 from reel.media import ALIGN_SAMPLE_RATE, decode_audio, load_image
 from reel.model import Progress, ReelOptions, ReelResult, Word, no_progress, words_to_json
 from reel.render import background, encode, write_playlist
 from reel.subtitles import subtitle_file, write_subtitles
 
 OUTPUT_NAMES = {"video": "video.mp4", "srt": "captions.srt", "ass": "captions.ass",
-                "vtt": "captions.vtt", "words": "words.json"}
+                "vtt": "captions.vtt", "lrc": "lyrics.lrc", "words": "words.json"}
 # Share of the whole job each stage takes, in order (for one 0..1 progress figure).
 SAVES_IN_FLIGHT = 8
 STAGE_WEIGHTS = {"checking": 0.03, "aligning": 0.40, "layout": 0.02, "drawing": 0.05, "encoding": 0.50}
@@ -63,7 +65,7 @@ def validate_inputs(image_path, audio_path, lyrics_text: Optional[str],
     load_image(image_path)
     pcm = decode_audio(audio_path)
     if lyrics_text is not None:
-        parse_lyrics(lyrics_text)
+        read_lyrics(lyrics_text)
     duration = pcm.size / ALIGN_SAMPLE_RATE
     if options is not None:
         planned_span(options.clip, options.platform, duration)
@@ -87,8 +89,17 @@ def align_only(audio_path, lyrics_text: Optional[str], aligner: str = "auto",
                progress: Progress = no_progress) -> Alignment:
     """Word timings without rendering (the subtitle preview, `reel align`)."""
     pcm = decode_audio(audio_path)
-    lyrics = parse_lyrics(lyrics_text) if lyrics_text is not None else None
-    return align(Path(audio_path), pcm, lyrics, aligner, progress)
+    lyrics = read_lyrics(lyrics_text) if lyrics_text is not None else None
+    return time_words(Path(audio_path), pcm, lyrics, aligner, progress)
+
+
+def time_words(audio_path: Path, pcm, lyrics: Optional[SyncedLyrics], aligner: str,
+               progress: Progress) -> Alignment:
+    """Align the lyrics (transcribe when None); an LRC file's line times keep each line in its span."""
+    alignment = align(audio_path, pcm, lyrics.lyrics if lyrics else None, aligner, progress)
+    if lyrics is not None and lyrics.starts and alignment.words:
+        alignment.words = anchor_lines(alignment.words, lyrics.starts, pcm.size / ALIGN_SAMPLE_RATE)
+    return alignment
 
 
 def fit_words(words: list[Word], duration: float) -> list[Word]:
@@ -181,15 +192,16 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
     pcm = decode_audio(audio_path)
     duration = pcm.size / ALIGN_SAMPLE_RATE
     # Lyrics are required to align; with edited timings they only name the lines (optional).
-    lyrics = None
+    synced = None
     if lyrics_text is not None and (words is None or lyrics_text.strip()):
-        lyrics = parse_lyrics(lyrics_text)
+        synced = read_lyrics(lyrics_text)
+    lyrics = synced.lyrics if synced is not None else None
     planned_span(options.clip, options.platform, duration)
     lap("checking")
 
     transcribed = False
     if words is None:
-        alignment = align(Path(audio_path), pcm, lyrics, options.aligner, lambda s, f: report("aligning", f))
+        alignment = time_words(Path(audio_path), pcm, synced, options.aligner, lambda s, f: report("aligning", f))
         words, transcribed = alignment.words, alignment.transcribed
         if not words:
             raise ReelError("no words were heard in the audio")
@@ -227,16 +239,17 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
     progress("done", 1.0)
     timings["encoder"] = encoder
     return ReelResult(video=paths["video"], srt=paths["srt"], ass=paths["ass"], vtt=paths["vtt"],
-                      words_json=paths["words"], duration=video_seconds, words=words,
+                      lrc=paths["lrc"], words_json=paths["words"], duration=video_seconds, words=words,
                       transcribed=transcribed, timings=timings,
                       clip=None if span is None else [span.start, span.end])
 
 
 def write_outputs(pages: list[Page], words: list[Word], options: ReelOptions, painter: CaptionPainter,
                   paths: dict[str, Path], lines: list[str], transcribed: bool) -> None:
-    """Subtitle files and the words file beside the video."""
+    """Subtitle files, the enhanced LRC and the words file beside the video."""
     subs = subtitle_file(pages, options, font_name=painter.font.getname()[0], font_size=painter.size,
                          outline=painter.outline,
                          margin_v=options.height - painter.band_top - painter.band_height)
     write_subtitles(subs, pages, paths["srt"], paths["vtt"], paths["ass"])
+    paths["lrc"].write_text(write_lrc(words), encoding="utf-8")
     paths["words"].write_text(words_to_json(words, lines, transcribed=transcribed), encoding="utf-8")

@@ -132,6 +132,24 @@ def test_bad_inputs_are_clear_errors(client, example, tmp_path, case, message):
     assert message in text.lower() and "Traceback" not in text
 
 
+def test_lrc_lyrics_in_and_the_lrc_download(client, example):
+    from reel.lrc import parse_lrc
+    words = client.predict(example["audio"], example["lyrics"], api_name="/align_lyrics")["words"]
+    lines = sorted({w["line"] for w in words})
+    lrc = "[ti:example]\n" + "".join(
+        f"[00:{min(w['start'] for w in words if w['line'] == n):05.2f}]"
+        + " ".join(w["text"] for w in words if w["line"] == n) + "\n" for n in lines)
+    client.predict(example["image"], example["audio"], lrc, SMALL, api_name="/create_video_sync")
+    newest = client.predict("completed", 1, api_name="/list_jobs")[0]
+    written = Path(client.predict(newest["id"], "lrc", api_name="/download_video"))
+    assert written.suffix == ".lrc"
+    assert parse_lrc(written.read_text(encoding="utf-8")).lyrics.line_texts == parse_lrc(lrc).lyrics.line_texts
+    with pytest.raises(AppError) as error:
+        client.predict(example["image"], example["audio"], "[00:01.00]one\n[00:0x.00]two", SMALL,
+                       api_name="/create_video")
+    assert "line 2: bad time tag" in str(error.value)
+
+
 def test_a_font_file_of_ones_own(client, example, data_dir, tmp_path):
     from reel.fonts import family_file
     serif = family_file("DejaVuSerif")

@@ -10,6 +10,7 @@ import pytest
 from conftest import ffprobe, frame_at, truth_words_file
 from reel.captions import LEAD_IN_SECONDS
 from reel.draw import CaptionPainter
+from reel.lrc import parse_lrc
 from reel.model import ReelOptions, Word
 from reel.pipeline import make_reel
 
@@ -38,7 +39,8 @@ def karaoke(song, tmp_path_factory):
                            "--audio", str(song["audio"]), "--lyrics", str(song["lyrics_path"]),
                            "--words", str(truth_words_file(song, folder)), "--out", str(out),
                            "--srt", str(folder / "s.srt"), "--ass", str(folder / "s.ass"),
-                           "--vtt", str(folder / "s.vtt"), "--save-words", str(folder / "w.json")],
+                           "--vtt", str(folder / "s.vtt"), "--lrc", str(folder / "s.lrc"),
+                           "--save-words", str(folder / "w.json")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "encoding" in proc.stderr and "100%" in proc.stderr
@@ -90,6 +92,9 @@ def test_subtitle_files_parse_back(karaoke, song):
     assert abs(srt[0].start / 1000 - (first["start"] - LEAD_IN_SECONDS)) < 0.01  # the page shows a little early
     assert srt[0].plaintext.split()[0] == first["text"]
     assert ass[0].text.count("\\k") == len(ass[0].plaintext.split()) + 1  # + the lead-in
+    lrc = parse_lrc((karaoke / "s.lrc").read_text(encoding="utf-8"))
+    assert [line.words for line in lrc.lyrics.lines][0] == ["Hello", "bright", "morning,"]
+    assert lrc.starts[0] == pytest.approx(first["start"], abs=0.01)
     words = json.loads((karaoke / "w.json").read_text())["words"]
     assert [w["text"] for w in words] == [w["text"] for w in song["truth"]["words"]]
 

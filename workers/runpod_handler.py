@@ -7,7 +7,7 @@ Job input (RunPod's `{"input": {...}}`):
   options        `ReelOptions` as a dict (style, size, encoder, ...)
   words          optional hand-edited timings [{"text", "start", "end", "line"}, ...]
   font, font_name  optional TTF/OTF to draw the captions with (base64 or an https URL)
-Output: {"video": {"base64" | "url", "bytes"}, "srt", "ass", "vtt" (texts), "words"
+Output: {"video": {"base64" | "url", "bytes"}, "srt", "ass", "vtt", "lrc" (texts), "words"
 (the words file as JSON), "duration", "transcribed", "clip", "timings"}. The video comes back
 inline up to REEL_RUNPOD_INLINE_MB (default 12; RunPod refuses results over 20 MB),
 or as a presigned URL when BUCKET_ENDPOINT_URL / BUCKET_ACCESS_KEY_ID /
@@ -120,6 +120,7 @@ def package(result: ReelResult, job_id: str) -> dict:
             "srt": result.srt.read_text(encoding="utf-8"),
             "ass": result.ass.read_text(encoding="utf-8"),
             "vtt": result.vtt.read_text(encoding="utf-8"),
+            "lrc": result.lrc.read_text(encoding="utf-8"),
             "words": json.loads(result.words_json.read_text(encoding="utf-8")),
             "duration": result.duration, "transcribed": result.transcribed, "clip": result.clip,
             "timings": result.timings}

@@ -197,7 +197,7 @@ def fetch_outputs(output: dict, job_dir: Path) -> dict:
             fetch_url(video["url"], target, VIDEO_LIMIT, "rendered video")
         except ReelError as exc:
             raise RemoteUnavailable(str(exc)) from None
-    for kind in ("srt", "ass", "vtt"):
+    for kind in ("srt", "ass", "vtt", "lrc"):
         (job_dir / OUTPUT_NAMES[kind]).write_text(output.get(kind) or "", encoding="utf-8")
     (job_dir / OUTPUT_NAMES["words"]).write_text(json.dumps(output.get("words") or {}, ensure_ascii=False, indent=1),
                                                  encoding="utf-8")
