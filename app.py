@@ -72,13 +72,14 @@ def need(value, what: str):
 
 def page_options(style: str, size: str, font_file: Optional[str], font_size: float, outline_width: float,
                  shadow: float, text_color: str, highlight_color: str, outline_color: str,
-                 position: str) -> ReelOptions:
+                 position: str, waveform: bool, progress_bar: bool) -> ReelOptions:
     """The render options chosen with the page's controls (sizes of 0 = the template's own).
 
     `font_file` is the uploaded font's path on this server (checked as a font here)."""
     return ReelOptions(style=style, size=size, font_file=font_file or "", font_size=int(font_size or 0),
                        outline_width=int(outline_width or 0), shadow=int(shadow or 0), text_color=text_color,
-                       highlight_color=highlight_color, outline_color=outline_color, position=position)
+                       highlight_color=highlight_color, outline_color=outline_color, position=position,
+                       waveform=bool(waveform), progress_bar=bool(progress_bar))
 
 
 def job_options(options: ReelOptions) -> tuple[dict, Optional[str]]:
@@ -223,7 +224,7 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
         options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style (see the page's list),
             size 1080x1920|1080x1080|1920x1080, font_size, outline_width, shadow, text_color, highlight_color,
             outline_color,
-            position top|middle|bottom, zoom.
+            position top|middle|bottom, zoom, waveform, progress_bar.
         words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
         font: optional TTF/OTF font file to draw the captions with.
     Returns:
@@ -343,8 +344,11 @@ def style_controls() -> list:
             highlight_color = gr.ColorPicker("#FFD23F", label="Sung word")
             outline_color = gr.ColorPicker("#000000", label="Outline")
         position = gr.Radio(list(POSITIONS), value="bottom", label="Position")
+        with gr.Row():
+            waveform = gr.Checkbox(False, label="Audiogram: waveform moving with the music")
+            progress_bar = gr.Checkbox(False, label="Audiogram: progress bar")
     return [style, size, font_file, font_size, outline_width, shadow, text_color, highlight_color, outline_color,
-            position]
+            position, waveform, progress_bar]
 
 
 def build() -> gr.Blocks:

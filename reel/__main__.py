@@ -76,6 +76,7 @@ def cmd_render(args: argparse.Namespace) -> None:
                           font_size=args.font_size, text_color=args.text_color,
                           highlight_color=args.highlight_color, outline_color=args.outline_color,
                           position=args.position, zoom=args.zoom, outline_width=args.outline_width,
+                          waveform=args.waveform, progress_bar=args.progress_bar,
                           shadow=args.shadow, clip=args.clip or "", platform=args.platform or "",
                           fade_in=args.fade_in, fade_out=args.fade_out)
     with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
@@ -127,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--highlight-color", default=ReelOptions.highlight_color)
     render.add_argument("--outline-color", default=ReelOptions.outline_color)
     render.add_argument("--zoom", action="store_true", help="gentle Ken Burns zoom on the image")
+    render.add_argument("--waveform", action="store_true", help="audiogram: a waveform that moves with the music")
+    render.add_argument("--progress-bar", action="store_true", help="audiogram: a bar showing the time played")
     render.add_argument("--clip", metavar="START-END|chorus",
                         help="only this part of the song: seconds or m:ss (12-42, 1:05-1:35), or chorus")
     render.add_argument("--platform", choices=PLATFORM_NAMES,

@@ -262,6 +262,8 @@ class ReelOptions:
     position: str = option("bottom", "where the captions sit", choices=POSITIONS)
     aligner: str = option("auto", "who times the words", choices=ALIGNERS)
     zoom: bool = option(False, "a slow zoom into the picture")
+    waveform: bool = option(False, "audiogram: a waveform strip beside the captions that moves with the music")
+    progress_bar: bool = option(False, "audiogram: a thin bar showing how much of the song has played")
     encoder: str = option("auto", "H.264 encoder", choices=ENCODERS)
     fps: int = option(30, "frames per second", low=1, high=60)
     clip: str = option("", 'the part of the song to show: "START-END" in seconds or m:ss ("12-42", '

@@ -228,7 +228,7 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
         lap("drawing")
         paths = {kind: out_dir / name for kind, name in OUTPUT_NAMES.items()}
         encoder = encode(bg_png, playlist, Path(audio_path), paths["video"], options=options,
-                         band_top=painter.band_top, duration=video_seconds,
+                         band_top=painter.band_top, band_height=painter.band_height, duration=video_seconds,
                          audio_start=0.0 if span is None else span.start, fade_in=fades[0], fade_out=fades[1],
                          progress=lambda s, f: report("encoding", f), cancel=cancel)
         lap("encoding")

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageColor, ImageOps
 
 from reel.errors import Cancelled, ReelError
 from reel.media import ffmpeg_exe
@@ -29,6 +29,8 @@ ZOOM_RANGE = 0.08  # Ken Burns: the image grows by 8 % over the reel
 GOP_SECONDS = 2    # a key frame every 2 s: platforms cut and seek on them
 AUDIO_RATE = 48000  # AAC-LC 48 kHz stereo: what YouTube, Meta and TikTok ask for
 AUDIO_BITRATE = "192k"  # above the 128 kb/s the platforms ask as a minimum
+WAVE_SHARE = 0.07   # audiogram waveform strip: this share of the frame height
+BAR_SHARE = 0.004   # progress bar thickness (at least 4 px)
 
 
 def cover_fit(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -121,17 +123,59 @@ def audio_filter(duration: float, fade_in: float, fade_out: float) -> str:
     return ",".join(steps + [f"aresample={AUDIO_RATE}", "aformat=channel_layouts=stereo"])
 
 
+def _hex(colour: str) -> str:
+    r, g, b = ImageColor.getrgb(colour)[:3]
+    return f"0x{r:02X}{g:02X}{b:02X}"
+
+
+def audiogram_filters(options: ReelOptions, band_top: int, band_height: int, duration: float) -> str:
+    """Filters from [cap] (the captioned frames) and [wave_in] (the audio) to [v]: the extras.
+
+    The waveform (ffmpeg's showwaves, drawn from the encoded audio, so it moves with the
+    music) sits in a strip beside the caption band, on the side away from the frame's
+    edge; the progress bar (a bar in the highlight colour sliding in over a dim track)
+    beyond it. Both are drawn by ffmpeg while encoding: no per-frame Python.
+    """
+    width, height, fps = options.width, options.height, options.fps
+    wave_h = _even(height * WAVE_SHARE)
+    bar_h = max(4, _even(height * BAR_SHARE))
+    gap = _even(height * 0.01)
+    if options.position == "top":
+        wave_y = band_top + band_height + gap
+        bar_y = wave_y + (wave_h + gap if options.waveform else 0)
+    else:
+        wave_y = band_top - gap - wave_h
+        bar_y = (wave_y if options.waveform else band_top) - gap - bar_h
+    graph, last = "", "cap"
+    if options.waveform:
+        graph += (f"[wave_in]showwaves=s={width}x{wave_h}:mode=cline:rate={fps}:"
+                  f"scale=cbrt:draw=full:colors={_hex(options.text_color)},format=rgba[wave];"
+                  f"[{last}][wave]overlay=x=0:y={wave_y}:format=yuv420[waved];")
+        last = "waved"
+    if options.progress_bar:
+        graph += (f"color=c={_hex(options.highlight_color)}:s={width}x{bar_h}:r={fps}[bar];"
+                  f"[{last}]drawbox=x=0:y={bar_y}:w=iw:h={bar_h}:color=white@0.3:t=fill[track];"
+                  f"[track][bar]overlay=x='-w+w*t/{duration:.3f}':y={bar_y}:shortest=1:format=yuv420[barred];")
+        last = "barred"
+    return graph + f"[{last}]format=yuv420p[v]"
+
+
 def ffmpeg_command(background_png: Path, playlist: Path, audio: Path, out: Path, *, options: ReelOptions,
                    band_top: int, duration: float, encoder: str, audio_start: float = 0.0,
-                   fade_in: float = 0.0, fade_out: float = 0.0) -> list[str]:
+                   fade_in: float = 0.0, fade_out: float = 0.0, band_height: int = 0) -> list[str]:
     """The whole encode as one ffmpeg command line; the audio is read from `audio_start` only."""
     fps, width, height = options.fps, options.width, options.height
     frames = f"loop=loop=-1:size=1:start=0,setpts=N/({fps}*TB)"
     if options.zoom:
         frames += "," + zoom_filter(width, height, fps, duration)
+    sound = f"[2:a:0]{audio_filter(duration, fade_in, fade_out)}"
     graph = (f"[0:v]format=yuv420p,{frames}[bg];"
-             f"[bg][1:v]overlay=x=0:y={band_top}:eof_action=repeat:format=yuv420,format=yuv420p[v];"
-             f"[2:a:0]{audio_filter(duration, fade_in, fade_out)}[a]")
+             f"[bg][1:v]overlay=x=0:y={band_top}:eof_action=repeat:format=yuv420")
+    if options.waveform or options.progress_bar:
+        graph += f"[cap];{audiogram_filters(options, band_top, band_height, duration)};"
+        graph += f"{sound},asplit=2[a][wave_in]" if options.waveform else f"{sound}[a]"
+    else:
+        graph += f",format=yuv420p[v];{sound}[a]"
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
             "-i", str(background_png),
             "-f", "concat", "-safe", "0", "-i", str(playlist),
@@ -166,14 +210,14 @@ def run_ffmpeg(cmd: list[str], duration: float, progress: Progress = no_progress
 
 def encode(background_png: Path, playlist: Path, audio: Path, out: Path, *, options: ReelOptions,
            band_top: int, duration: float, audio_start: float = 0.0, fade_in: float = 0.0,
-           fade_out: float = 0.0, progress: Progress = no_progress,
+           fade_out: float = 0.0, band_height: int = 0, progress: Progress = no_progress,
            cancel: Optional[threading.Event] = None) -> str:
     """Encode to `out` atomically (no partial file is ever left there); returns the encoder used."""
     encoder = pick_encoder(options.encoder)
     partial = out.with_name(f".{out.name}.part")
     cmd = ffmpeg_command(background_png, playlist, audio, partial, options=options, band_top=band_top,
                          duration=duration, encoder=encoder, audio_start=audio_start, fade_in=fade_in,
-                         fade_out=fade_out)
+                         fade_out=fade_out, band_height=band_height)
     try:
         run_ffmpeg(cmd, duration, progress, cancel)
         os.replace(partial, out)
