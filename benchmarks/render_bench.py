@@ -9,10 +9,17 @@ For each duration (default 30, 60, 300 s) it makes the shared deterministic work
       stillimage + AAC, no captions
 and prints wall time, peak RSS of the whole process tree, and the ratios a/c and b/a.
 With several caption templates (`--styles karaoke,bounce`), (a) is timed once per
-template against the same bare encode.
+template against the same bare encode; `--zoom` times each template with and without
+the zoom.
+
+`--clip-song 240` also makes a song of that length and times, in the same run, the
+alignment of the whole song (`reel align`), `reel render --clip` of a `--clip-seconds`
+(30) piece of it, and the bare encode of that many seconds; the clip target is
+render <= alignment + 1.2 x bare encode.
 
   python benchmarks/render_bench.py [--durations 30,60,300] [--baseline-max 60] [--aligner offline]
-                                    [--styles karaoke,box,bounce,word,typewriter,glow]
+                                    [--styles karaoke,box,bounce,word,typewriter,glow] [--zoom]
+                                    [--clip-song 240 --clip-seconds 30]
 """
 from __future__ import annotations
 
@@ -91,6 +98,9 @@ def main() -> int:
                         help="run the slow MoviePy baseline only up to this duration")
     parser.add_argument("--aligner", default="offline")
     parser.add_argument("--styles", default="karaoke", help="comma-separated caption templates")
+    parser.add_argument("--zoom", action="store_true", help="also time each template with --zoom")
+    parser.add_argument("--clip-song", type=float, default=0, help="seconds of song for the clip benchmark")
+    parser.add_argument("--clip-seconds", type=float, default=30)
     args = parser.parse_args()
     py = sys.executable
     rows = []
@@ -106,9 +116,13 @@ def main() -> int:
             b = (timed([py, str(BENCH / "baseline_moviepy.py"), "--image", str(image), "--audio", str(audio),
                         "--lyrics", str(lyrics), "--out", str(wl / "b.mp4"), "--quiet"])
                  if duration <= args.baseline_max else None)
-            for style in args.styles.split(","):
+            looks = [(style, zoom) for style in args.styles.split(",") for zoom in ([False, True] if args.zoom
+                                                                                    else [False])]
+            for style, zoom in looks:
                 a = timed([py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio), "--lyrics",
-                           str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", args.aligner, "--style", style])
+                           str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", args.aligner, "--style", style,
+                           *(["--zoom"] if zoom else [])])
+                style = style + ("+zoom" if zoom else "")
                 rows.append((duration, style, a, b, c))
                 print(f"{duration:5.0f}s {style:<10} reel {a[0]:6.1f}s {a[1]:5.0f}MB | bare {c[0]:6.1f}s | "
                       f"moviepy {'-' if b is None else f'{b[0]:.1f}s'}", file=sys.stderr, flush=True)
@@ -118,7 +132,31 @@ def main() -> int:
         print(f"{duration:5.0f}s {style:<10} {a[0]:8.1f}s {a[1]:7.0f} {('-' if b is None else f'{b[0]:.1f}s'):>12} "
               f"{c[0]:8.1f}s {a[0] / c[0]:5.2f} {('-' if b is None else f'{b[0] / a[0]:.1f}x'):>6} "
               f"{a[0] / duration * 60:9.1f}s")
+    if args.clip_song:
+        clip_benchmark(py, args.clip_song, args.clip_seconds, args.aligner)
     return 0
+
+
+def clip_benchmark(py: str, song_seconds: float, clip_seconds: float, aligner: str) -> None:
+    """Time a clip of a long song against aligning the song plus 1.2 x the bare encode of the clip."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wl = Path(tmp) / "song"
+        subprocess.run([py, str(BENCH / "make_workload.py"), "--out", str(wl), "--duration", str(song_seconds),
+                        "--words", str(int(150 * song_seconds / 60)), "--lines", str(int(20 * song_seconds / 60))],
+                       check=True, stdout=subprocess.DEVNULL)
+        image, audio, lyrics = wl / "image.jpg", wl / "audio.mp3", wl / "lyrics.txt"
+        start = round(song_seconds / 3)
+        align = timed([py, "-m", "reel", "align", "--audio", str(audio), "--lyrics", str(lyrics),
+                       "--out", str(wl / "words.json"), "--aligner", aligner])
+        bare = timed(bare_encode_cmd(image, audio, wl / "c.mp4", clip_seconds))
+        clip = timed([py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio), "--lyrics",
+                      str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", aligner,
+                      "--clip", f"{start}-{start + clip_seconds:g}"])
+    target = align[0] + 1.2 * bare[0]
+    print(f"\n{'song':>6} {'clip':>5} {'(a) reel --clip':>16} {'align song':>11} {'bare clip':>10} "
+          f"{'target a<=':>11} {'a/target':>9}")
+    print(f"{song_seconds:5.0f}s {clip_seconds:4.0f}s {clip[0]:15.1f}s {align[0]:10.1f}s {bare[0]:9.1f}s "
+          f"{target:10.1f}s {clip[0] / target:9.2f}")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def test_sync_render_uses_edited_timings(client, example, data_dir):
     assert_reel(Path(video), 320, 320, 15.0)
     newest = client.predict("completed", 1, api_name="/list_jobs")[0]
     srt = (data_dir / "jobs" / newest["id"] / "captions.srt").read_text(encoding="utf-8")
-    assert srt.splitlines()[1].startswith("00:00:00,500 -->") and "GOLDEN light" in srt
+    assert srt.splitlines()[1].startswith("00:00:00,300 -->")  # 0.2 s lead-in before the 0.5 s word and "GOLDEN light" in srt
 
 
 @pytest.mark.parametrize("case, message", [

@@ -5,6 +5,9 @@
 // sung are hidden, the glow, and the sung word's motion keyframes.
 // Gradio may patch the new player into the old elements, so each wiring first stops
 // the previous one (its listeners and frame loop), which knew other pages.
+// With a clip (`data-clip-start` / `data-clip-end`, seconds of the song) only that part
+// plays: play starts at the clip, its end pauses and rewinds; page times count from
+// the clip's start, as in the rendered video.
 function wire() {
   const root = element.querySelector('.reel-player');
   if (!root) return;
@@ -51,17 +54,29 @@ function wire() {
     shownActive = active;
     shownScale = scale;
   };
+  const clipStart = +(root.dataset.clipStart || 0);
+  const clipEnd = root.dataset.clipEnd ? +root.dataset.clipEnd : Infinity;
+  const inClip = () => {  // keeps the song inside the clip; the clip's own time
+    if (audio.currentTime >= clipEnd) {
+      audio.pause();
+      audio.currentTime = clipStart;
+    } else if (audio.currentTime < clipStart) {
+      audio.currentTime = clipStart;
+    }
+    return audio.currentTime - clipStart;
+  };
   const frame = () => {
     if (wiring.signal.aborted) return;
-    show(audio.currentTime);
+    show(inClip());
     if (!audio.paused && !audio.ended) requestAnimationFrame(frame);
   };
   const listen = { signal: wiring.signal };
   audio.addEventListener('play', () => requestAnimationFrame(frame), listen);
-  audio.addEventListener('seeked', () => show(audio.currentTime), listen);
-  audio.addEventListener('timeupdate', () => show(audio.currentTime), listen);
+  audio.addEventListener('seeked', () => show(inClip()), listen);
+  audio.addEventListener('timeupdate', () => show(inClip()), listen);
   pages.forEach((p) => { p.el.hidden = true; });
-  show(audio.currentTime);
+  if (audio.readyState > 0) show(inClip());
+  else audio.addEventListener('loadedmetadata', () => show(inClip()), { ...listen, once: true });
 }
 wire();
 watch('value', wire);

@@ -25,8 +25,9 @@ from reel.draw import BOX_PAD_SHARE, BOX_RADIUS_SHARE, GLOW_SHARE, SHADOW_ALPHA,
 from reel.fonts import is_rtl
 from reel.media import load_image
 from reel.model import ReelOptions, Word
-from reel.pipeline import fit_words, lay_out
+from reel.pipeline import lay_out
 from reel.render import background
+from webui.timings import clip_length, words_in_clip
 
 HERE = Path(__file__).resolve().parent
 PLAYER_JS = (HERE / "player.js").read_text(encoding="utf-8")
@@ -61,9 +62,15 @@ def _rgba(colour: str, alpha: int) -> str:
 
 
 def player_html(image_path, audio_path, words: list[Word], options: ReelOptions) -> str:
-    """The player for these inputs and timings (the value of the page's gr.HTML)."""
-    words = fit_words(words, float("inf"))
-    painter, pages, _ = lay_out(words, options)
+    """The player for these inputs and timings (the value of the page's gr.HTML).
+
+    With a clip the player plays only that part of the song: the pages are the clip's
+    (times from its start) and `data-clip-start` / `data-clip-end` tell player.js where
+    the clip lies in the song.
+    """
+    words, span = words_in_clip(words, options)
+    clip = "" if span is None else f'data-clip-start="{span.start:.3f}" data-clip-end="{span.end:.3f}" '
+    painter, pages, _ = lay_out(words, options, clip_length(span))
     w, h = options.width, options.height
     style_vars = ";".join([
         f"--reel-ratio:{w}/{h}", f"--reel-text:{options.text_color}",
@@ -96,6 +103,7 @@ def player_html(image_path, audio_path, words: list[Word], options: ReelOptions)
                      f'src: url("{html.escape(file_url(options.font_file))}"); }}</style>')
         style_vars += ';--reel-family:"reel-custom"'
     return (f'{font_face}<div class="reel-player" data-style="{options.style}" data-look="{look}" '
+            f'{clip}'
             f'style="{html.escape(style_vars)}">'
             f'<div class="reel-stage"><img class="reel-bg" alt="" '
             f'src="{_background_data_url(image_path, options)}">'

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from reel.clip import Span, cut_words, explicit_span
 from reel.errors import ReelError
 from reel.model import LOW_CONFIDENCE, ReelOptions, Word
 from reel.pipeline import OUTPUT_NAMES, fit_words, lay_out, line_texts, write_outputs
@@ -50,10 +51,28 @@ def rows_to_words(rows: Optional[list[list]]) -> list[Word]:
     return words
 
 
-def srt_text(words: list[Word], options: ReelOptions) -> str:
-    """The SRT the render would write for these timings (same caption pages)."""
+def words_in_clip(words: list[Word], options: ReelOptions) -> tuple[list[Word], Optional[Span]]:
+    """The words as the render shows them, and the clip (None: the whole song).
+
+    With a clip, only its words, times from its start (`reel.clip.cut_words`).
+    """
     words = fit_words(words, float("inf"))
-    painter, pages, _ = lay_out(words, options)
+    span = explicit_span(options.clip)
+    if span is None:
+        return words, None
+    cut, _ = cut_words(words, [""] * (max(w.line for w in words) + 1), span)
+    return cut, span
+
+
+def clip_length(span: Optional[Span]) -> float:
+    """How long the shown part is: the clip's length, or unbounded for the whole song."""
+    return float("inf") if span is None else span.duration
+
+
+def srt_text(words: list[Word], options: ReelOptions) -> str:
+    """The SRT the render would write for these timings (same caption pages, same clip)."""
+    words, span = words_in_clip(words, options)
+    painter, pages, _ = lay_out(words, options, clip_length(span))
     with tempfile.TemporaryDirectory() as folder:
         paths = {kind: Path(folder) / name for kind, name in OUTPUT_NAMES.items()}
         write_outputs(pages, words, options, painter, paths, line_texts(words, None), transcribed=False)
