@@ -148,7 +148,98 @@ EXTRA_CASES = [
              sung=True, music_db=6.0, reverb_db=-6.0, reverb_rt60=2.0, notes="sung, music 6 dB, reverb"),
 ]
 
-SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES}
+# Original lyrics in other languages (the non-English set); Italian is also read by
+# Festival voices recorded from real speakers, so no case is espeak against espeak only.
+_ES_LUNA = """La luna se asoma detrás del tejado,
+y el viento me cuenta lo que has olvidado.
+Camino descalzo por calles de arena,
+buscando tu nombre en cada ventana.
+
+Mañana la lluvia vendrá a despertarme,
+pero esta noche no quiero marcharme.
+"""
+_ES_PLAZA = """Bailando sola en medio de la plaza,
+las luces brillan y nadie me rechaza.
+Hold me close and never let me go,
+dance with me until the sun is low.
+Las guitarras suenan como el mar,
+y mi corazón no deja de cantar.
+"""
+_DE_NEBEL = """Der Nebel liegt still über dem Fluss,
+ich warte am Ufer auf deinen Kuss.
+Die Lampen der Stadt verlöschen so sacht,
+wir tanzen allein durch die kühle Nacht.
+
+Morgen beginnt ein ganz neuer Tag,
+doch heute bleibt alles, wie ich es mag.
+"""
+_FR_PLUIE = """Sous la pluie d'automne je marche sans bruit,
+les feuilles s'envolent au cœur de la nuit.
+Je garde ta lettre au fond de ma poche,
+et chaque fenêtre me semble plus proche.
+
+Demain le soleil reviendra peut-être,
+mais ce soir encore je chante à ta fenêtre.
+"""
+_PT_MAR = """O mar está calmo na beira da praia,
+a tarde se deita na areia dourada.
+Eu guardo o teu riso num velho caderno,
+e canto baixinho no meio do inverno.
+
+Amanhã a saudade vai bater na porta,
+mas hoje a alegria é que me conforta.
+"""
+_IT_STELLE = """Le stelle si accendono sopra il paese,
+il vento profuma di pane e di mare.
+Cammino leggero lungo la strada,
+e canto una canzone per la mia amata.
+
+Domani partiremo con il primo treno,
+ma questa sera il cielo è sereno.
+"""
+_HI_CHAND = """चाँद की रोशनी में हम चलते रहे,
+सपनों की बातें धीरे से कहते रहे।
+बारिश की बूँदें खिड़की पे गाती हैं,
+तेरी यादें हर शाम लौट आती हैं।
+
+कल सुबह फिर से सूरज निकलेगा,
+आज की रात ये दिल मचलेगा।
+"""
+
+LANG_CASES = [
+    CaseSpec(case_id="l01_es_luna_6db", voice="es", rate=165, seed=101, lyrics=_ES_LUNA,
+             music_db=6.0, notes="Spanish spoken, music 6 dB"),
+    CaseSpec(case_id="l02_es_luna_sung", voice="es-419+f3", rate=125, seed=102, lyrics=_ES_LUNA,
+             sung=True, music_db=8.0, notes="Spanish (Latin American) sung, music 8 dB"),
+    CaseSpec(case_id="l03_es_plaza_mixed", voice="es+m3", rate=160, seed=103, lyrics=_ES_PLAZA,
+             music_db=8.0, notes="Spanish with an English chorus, music 8 dB"),
+    CaseSpec(case_id="l04_de_nebel_5db", voice="de", rate=160, seed=104, lyrics=_DE_NEBEL,
+             music_db=5.0, notes="German spoken, music 5 dB"),
+    CaseSpec(case_id="l05_de_nebel_sung", voice="de+f2", rate=120, seed=105, lyrics=_DE_NEBEL,
+             sung=True, music_db=8.0, notes="German sung, music 8 dB"),
+    CaseSpec(case_id="l06_fr_pluie_6db", voice="fr", rate=165, seed=106, lyrics=_FR_PLUIE,
+             music_db=6.0, notes="French spoken, music 6 dB"),
+    CaseSpec(case_id="l07_fr_pluie_sung", voice="fr+f4", rate=120, seed=107, lyrics=_FR_PLUIE,
+             sung=True, music_db=9.0, notes="French sung, music 9 dB"),
+    CaseSpec(case_id="l08_pt_mar_6db", voice="pt-br", rate=165, seed=108, lyrics=_PT_MAR,
+             music_db=6.0, notes="Brazilian Portuguese spoken, music 6 dB"),
+    CaseSpec(case_id="l09_pt_mar_sung", voice="pt-br+m2", rate=120, seed=109, lyrics=_PT_MAR,
+             sung=True, music_db=8.0, notes="Brazilian Portuguese sung, music 8 dB"),
+    CaseSpec(case_id="l10_it_stelle_6db", voice="it", rate=165, seed=110, lyrics=_IT_STELLE,
+             music_db=6.0, notes="Italian spoken, music 6 dB"),
+    CaseSpec(case_id="l11_it_stelle_lp", voice="festival:lp_diphone", rate=160, seed=111,
+             lyrics=_IT_STELLE, music_db=6.0, notes="Italian, Festival lp (real speaker), music 6 dB"),
+    CaseSpec(case_id="l12_it_stelle_lp_sung", voice="festival:lp_diphone", rate=125, seed=112,
+             lyrics=_IT_STELLE, sung=True, music_db=8.0, notes="Italian sung, Festival lp, music 8 dB (rate 120 crashes Festival on \"Le\")"),
+    CaseSpec(case_id="l13_it_stelle_pc", voice="festival:pc_diphone", rate=170, seed=113,
+             lyrics=_IT_STELLE, music_db=4.0, notes="Italian, Festival pc (real speaker), music 4 dB"),
+    CaseSpec(case_id="l14_hi_chand_6db", voice="hi", rate=160, seed=114, lyrics=_HI_CHAND,
+             music_db=6.0, notes="Hindi (Devanagari) spoken, music 6 dB"),
+    CaseSpec(case_id="l15_hi_chand_sung", voice="hi+f3", rate=120, seed=115, lyrics=_HI_CHAND,
+             sung=True, music_db=8.0, notes="Hindi sung, music 8 dB"),
+]
+
+SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES, "lang": LANG_CASES}
 
 
 def generate(cases: list[CaseSpec], corpus: Path) -> list[Path]:
@@ -197,12 +288,12 @@ def print_table(title: str, results: list[dict]) -> None:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", type=Path, default=ROOT / "tmp" / "align_corpus")
-    p.add_argument("--set", choices=("public", "extra", "all"), default="all")
+    p.add_argument("--set", choices=("public", "extra", "lang", "all"), default="all")
     p.add_argument("--only", action="append", help="case id (repeatable)")
     p.add_argument("--aligner", default="offline")
     p.add_argument("--jobs", type=int, default=1, help="cases aligned at once (1 gives clean timings)")
     a = p.parse_args(argv)
-    names = ("public", "extra") if a.set == "all" else (a.set,)
+    names = ("public", "extra", "lang") if a.set == "all" else (a.set,)
     with tempfile.TemporaryDirectory(prefix="align_bench_") as tmp:
         for name in names:
             cases = [c for c in SETS[name] if not a.only or c.case_id in a.only]

@@ -86,17 +86,17 @@ def choose_clip(options: ReelOptions, words: list[Word], lyrics: Optional[Lyrics
 
 
 def align_only(audio_path, lyrics_text: Optional[str], aligner: str = "auto",
-               progress: Progress = no_progress) -> Alignment:
+               progress: Progress = no_progress, language: str = "auto") -> Alignment:
     """Word timings without rendering (the subtitle preview, `reel align`)."""
     pcm = decode_audio(audio_path)
     lyrics = read_lyrics(lyrics_text) if lyrics_text is not None else None
-    return time_words(Path(audio_path), pcm, lyrics, aligner, progress)
+    return time_words(Path(audio_path), pcm, lyrics, aligner, progress, language)
 
 
 def time_words(audio_path: Path, pcm, lyrics: Optional[SyncedLyrics], aligner: str,
-               progress: Progress) -> Alignment:
+               progress: Progress, language: str = "auto") -> Alignment:
     """Align the lyrics (transcribe when None); an LRC file's line times keep each line in its span."""
-    alignment = align(audio_path, pcm, lyrics.lyrics if lyrics else None, aligner, progress)
+    alignment = align(audio_path, pcm, lyrics.lyrics if lyrics else None, aligner, progress, language)
     if lyrics is not None and lyrics.starts and alignment.words:
         alignment.words = anchor_lines(alignment.words, lyrics.starts, pcm.size / ALIGN_SAMPLE_RATE)
     return alignment

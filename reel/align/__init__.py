@@ -4,6 +4,8 @@ Every aligner returns an `Alignment`: one `Word` per lyric word (display text, s
 end, line, confidence), in order, none missing. `offline` (PocketSphinx, no network)
 is the default; `elevenlabs` is used when ELEVENLABS_API_KEY is set or asked for.
 Without lyrics the audio is transcribed instead and `transcribed` is True.
+The lyrics' language (chosen, or detected from their text) comes back as `language`;
+the offline aligner refuses a language it cannot time, with a message that says so.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from typing import Optional
 import numpy as np
 
 from reel.errors import ReelError
-from reel.lyrics import Lyrics
+from reel.languages import AUTO, LANGUAGES, check_language, supported_list
+from reel.lyrics import Lyrics, detect_language
 from reel.model import Progress, Word, no_progress
 
 
@@ -25,6 +28,7 @@ class Alignment:
 
     words: list[Word]
     transcribed: bool = False
+    language: str = "en"
 
 
 def choose_aligner(method: str = "auto") -> str:
@@ -36,12 +40,19 @@ def choose_aligner(method: str = "auto") -> str:
     return method
 
 
+def lyrics_language(lyrics: Lyrics, language: str = AUTO) -> str:
+    """`language`, or the one detected from the lyrics text when it is "auto"."""
+    if check_language(language) != AUTO:
+        return language
+    return detect_language("\n".join(lyrics.line_texts))
+
+
 def align(audio_path: Path, pcm: np.ndarray, lyrics: Optional[Lyrics], method: str = "auto",
-          progress: Progress = no_progress) -> Alignment:
+          progress: Progress = no_progress, language: str = AUTO) -> Alignment:
     """Time the lyrics' words in the audio (or transcribe it when lyrics is None).
 
     `pcm` is the audio decoded by `reel.media.decode_audio` (mono, 16 kHz, float32);
-    cloud aligners upload `audio_path` instead.
+    cloud aligners upload `audio_path` instead. `language`: ISO 639-1 code or "auto".
     """
     method = choose_aligner(method)
     if method == "elevenlabs":
@@ -50,4 +61,11 @@ def align(audio_path: Path, pcm: np.ndarray, lyrics: Optional[Lyrics], method: s
         from reel.align import offline as engine
     if lyrics is None:
         return Alignment(engine.transcribe(audio_path, pcm, progress), transcribed=True)
-    return Alignment(engine.align_lyrics(audio_path, pcm, lyrics, progress))
+    language = lyrics_language(lyrics, language)
+    if method == "elevenlabs":
+        return Alignment(engine.align_lyrics(audio_path, pcm, lyrics, progress), language=language)
+    if language not in LANGUAGES:
+        raise ReelError(f"the lyrics look like language {language!r}, which the offline aligner cannot "
+                        f"time; choose the lyrics language ({supported_list()}), use the ElevenLabs "
+                        "aligner (ELEVENLABS_API_KEY), or supply edited word timings")
+    return Alignment(engine.align_lyrics(audio_path, pcm, lyrics, progress, language), language=language)

@@ -30,10 +30,11 @@ import numpy as np
 import pocketsphinx
 
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
-from reel.align.pronounce import dictionary_key, pronounce
+from reel.align.pronounce import dictionary_key, prefetch, pronounce
 from reel.align.voice import voice_onset
 from reel.errors import ReelError
-from reel.lyrics import Lyrics
+from reel.languages import LANGUAGES
+from reel.lyrics import Lyrics, line_languages
 from reel.model import Progress, Word
 
 SAMPLE_RATE = 16000
@@ -334,14 +335,34 @@ def _monotonic(timed: list[Timed], duration: float) -> list[Timed]:
     return timed
 
 
-def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Progress) -> list[Word]:
-    """Time every lyric word in `pcm` (mono float32, 16 kHz)."""
+def pronunciations(lyrics: Lyrics, language: str) -> tuple[dict[int, str], set[int]]:
+    """Phones of each lyric word (by index) read in its line's language, and the guessed ones.
+
+    A guessed pronunciation (an English word missing from the dictionary) may
+    also be a pause in the search.
+    """
+    lookup = _dictionary().lookup_word
+    languages = line_languages(lyrics, language) if language != "en" else ["en"] * len(lyrics.lines)
+    for code in set(languages) - {"en"}:
+        prefetch((dictionary_key(w) for line, lang in zip(lyrics.lines, languages) if lang == code
+                  for w in line.words), LANGUAGES[code].voice)
+    phones, guessed = {}, set()
+    for i, (text, line) in enumerate(lyrics.words):
+        ph = pronounce(text, lookup, languages[line])
+        if ph:
+            phones[i] = ph
+        if languages[line] == "en" and not lookup(dictionary_key(text)):
+            guessed.add(i)
+    return phones, guessed
+
+
+def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Progress,
+                 language: str = "en") -> list[Word]:
+    """Time every lyric word in `pcm` (mono float32, 16 kHz); `language`: the lyrics' (supported) one."""
     words = lyrics.words
     duration = len(pcm) / SAMPLE_RATE
     progress("aligning", 0.0)
-    lookup = _dictionary().lookup_word
-    phones = {i: ph for i, (text, _) in enumerate(words) if (ph := pronounce(text, lookup))}
-    guessed = {i for i, (text, _) in enumerate(words) if not lookup(dictionary_key(text))}
+    phones, guessed = pronunciations(lyrics, language)
     indices = sorted(phones)
     onset = voice_onset(pcm)
     phone_count = sum(len(ph.split()) for ph in phones.values())
