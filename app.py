@@ -24,6 +24,7 @@ import gradio as gr
 
 from reel.errors import ReelError
 from reel.lrc import read_lyrics
+from reel.languages import AUTO as AUTO_LANGUAGE, LANGUAGES, check_language
 from reel.model import POSITIONS, ReelOptions, Word
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
@@ -106,19 +107,27 @@ def preview_views(image: str, audio: str, words: list[Word], options: ReelOption
     return frame, timings.srt_text(words, options), player.player_html(image, audio, words, options)
 
 
+def language_note(alignment, chosen: str) -> str:
+    """"Lyrics language: Spanish (detected)" for the page."""
+    name = LANGUAGES[alignment.language].name if alignment.language in LANGUAGES else alignment.language
+    return f"Lyrics language: {name} ({'detected' if chosen == AUTO_LANGUAGE else 'chosen'})"
+
+
 @user_errors
-def preview_subtitles(image, audio, lyrics, transcribe, *controls):
+def preview_subtitles(image, audio, lyrics, transcribe, language, *controls):
     """Time the lyrics (seconds) and show the still frame, the word table, the SRT and the player."""
     need(image, "an image")
     need(audio, "a song")
     options = page_options(*controls)
     text = sung_lyrics(lyrics, transcribe)
     validate_inputs(image, audio, text)
-    alignment = align_only(audio, text, options.aligner)
+    alignment = align_only(audio, text, options.aligner, language=check_language(language))
     if not alignment.words:
         raise ReelError("no words were heard in the song")
     if alignment.transcribed:
         gr.Info("No lyrics given: the words were transcribed and may be wrong. Fix them in the table.")
+    else:
+        gr.Info(language_note(alignment, language))
     frame, srt, html = preview_views(image, audio, alignment.words, options)
     return frame, timings.words_to_rows(alignment.words), srt, html
 
@@ -148,9 +157,10 @@ def clear_preview():
 
 
 @user_errors
-def start_job(image, audio, lyrics, transcribe, rows, *controls):
+def start_job(image, audio, lyrics, transcribe, rows, language, *controls):
     """Queue the render (with the table's timings when there are any) and start following it."""
     chosen, font = job_options(page_options(*controls))
+    chosen["language"] = check_language(language)
     words = [w.to_dict() for w in timings.rows_to_words(rows)] if has_rows(rows) else None
     job = jobs.create_job(need(image, "an image"), need(audio, "a song"), sung_lyrics(lyrics, transcribe),
                           chosen, words=words, font_file=font)
@@ -306,17 +316,21 @@ def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dic
 
 
 @user_errors
-def align_lyrics(audio: str, lyrics: str) -> dict:
+def align_lyrics(audio: str, lyrics: str, language: str = "auto") -> dict:
     """Time every lyric word in the song (no video); edit the times and pass them to create_video.
 
     Args:
         audio: the song.
         lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+        language: the lyrics' language, an ISO 639-1 code such as es, de, hi; "auto" detects it.
     Returns:
-        {"words": [{"text", "start", "end", "line", "confidence"}, ...], "transcribed": bool}
+        {"words": [{"text", "start", "end", "line", "confidence"}, ...], "transcribed": bool,
+         "language": the code the words were timed in}
     """
-    alignment = align_only(need(audio, "a song"), (lyrics or "").strip() or None)
-    return {"words": [w.to_dict() for w in alignment.words], "transcribed": alignment.transcribed}
+    alignment = align_only(need(audio, "a song"), (lyrics or "").strip() or None,
+                           language=check_language(language or AUTO_LANGUAGE))
+    return {"words": [w.to_dict() for w in alignment.words], "transcribed": alignment.transcribed,
+            "language": alignment.language}
 
 
 # ---------------------------------------------------------------- the page
@@ -372,6 +386,10 @@ def build() -> gr.Blocks:
                                                       elem_id="reel-lyrics-file")
                         transcribe = gr.Checkbox(False, label="No lyrics: transcribe the song "
                                                               "(the words are a machine guess)")
+                        language = gr.Dropdown([("Auto (detect from the lyrics)", AUTO_LANGUAGE)]
+                                               + [(lang.name, lang.code) for lang in LANGUAGES.values()],
+                                               value=AUTO_LANGUAGE, label="Lyrics language",
+                                               elem_id="reel-language")
                         controls = style_controls()
                         with gr.Row():
                             preview_btn = gr.Button("Preview subtitles", elem_id="reel-preview-btn")
@@ -412,7 +430,7 @@ def build() -> gr.Blocks:
 
         finished = [video, *downloads]
         preview_outputs = [still, srt, player_view]
-        preview_btn.click(preview_subtitles, [image, audio, lyrics, transcribe, *controls],
+        preview_btn.click(preview_subtitles, [image, audio, lyrics, transcribe, language, *controls],
                           [still, words_table, srt, player_view], concurrency_id="align",
                           concurrency_limit=ALIGN_CONCURRENCY, **private)
         for control in controls:
@@ -421,7 +439,7 @@ def build() -> gr.Blocks:
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)
         lyrics_file.upload(load_lyrics_file, lyrics_file, lyrics, **private)
-        create_btn.click(start_job, [image, audio, lyrics, transcribe, words_table, *controls],
+        create_btn.click(start_job, [image, audio, lyrics, transcribe, words_table, language, *controls],
                          [job_id, progress, timer, *finished], **private)
         timer.tick(follow_job, job_id, [progress, timer, *finished], show_progress="hidden", **private)
 
@@ -441,6 +459,7 @@ def api_endpoints() -> None:
         image = gr.File(label="image")
         audio = gr.File(label="audio")
         lyrics = gr.Textbox(label="lyrics")
+        language = gr.Textbox(value=AUTO_LANGUAGE, label="language")
         options = gr.JSON(value={}, label="options")
         words = gr.JSON(value=None, label="words")
         font = gr.File(label="font")
@@ -459,7 +478,7 @@ def api_endpoints() -> None:
     gr.on([], health, None, result, api_name="health")
     gr.on([], create_video_sync, submit, mp4, api_name="create_video_sync",
           concurrency_id="sync", concurrency_limit=SYNC_CONCURRENCY)
-    gr.on([], align_lyrics, [audio, lyrics], result, api_name="align_lyrics",
+    gr.on([], align_lyrics, [audio, lyrics, language], result, api_name="align_lyrics",
           concurrency_id="align", concurrency_limit=ALIGN_CONCURRENCY)
 
 

@@ -29,7 +29,8 @@ SHARED = Path(os.environ.get("REEL_SHARED_DIR", ROOT.parent / "shared"))
 CORPUS = SHARED / "align_corpus"
 sys.path.insert(0, str(CORPUS))
 
-from evaluate import evaluate, pooled, summary_line  # noqa: E402
+from evaluate import align_sequences, evaluate, evaluate_pasted, pooled, summary_line  # noqa: E402
+from lyrics_text import normalize_word  # noqa: E402
 from make_case import CaseSpec, make_case  # noqa: E402
 from public_cases import CASES as PUBLIC_CASES  # noqa: E402
 
@@ -253,35 +254,70 @@ def generate(cases: list[CaseSpec], corpus: Path) -> list[Path]:
     return folders
 
 
+FLAG_OFF_S = 0.25  # a word whose start is further off than this should be marked "check"
+
+
+def flag_counts(truth: dict, pred: dict) -> dict:
+    """How well "check" (confidence < 0.5) marks the sung words whose start is > 250 ms off."""
+    words = pred["words"]
+    pairs = align_sequences([w.get("norm") or normalize_word(w["text"]) for w in truth["words"]],
+                            [normalize_word(w["text"]) for w in words])
+    off = flagged = both = 0
+    for i, j in pairs:
+        if i is None or j is None:
+            continue
+        is_off = abs(words[j]["start"] - truth["words"][i]["start"]) > FLAG_OFF_S
+        is_flagged = words[j].get("confidence", 1.0) < 0.5
+        off, flagged, both = off + is_off, flagged + is_flagged, both + (is_off and is_flagged)
+    return {"off": off, "flagged": flagged, "off_flagged": both}
+
+
 def run_case(folder: Path, aligner: str, out_dir: Path) -> dict:
-    """Align one case with the CLI; returns its scores and wall time."""
+    """Align one case with the CLI; returns its scores and wall time.
+
+    A case with a pasted.txt gets those lyrics (what a user would paste) and is
+    scored on the sung words they hold (evaluate.py --pasted).
+    """
     pred = out_dir / f"{folder.name}.json"
+    pasted = folder / "pasted.txt"
+    lyrics = pasted if pasted.is_file() else folder / "lyrics.txt"
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "reel", "align", "--audio", str(folder / "audio.mp3"),
-                           "--lyrics", str(folder / "lyrics.txt"), "--out", str(pred), "--aligner", aligner],
+                           "--lyrics", str(lyrics), "--out", str(pred), "--aligner", aligner],
                           cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"{folder.name}: reel align failed:\n{proc.stderr}")
-    truth = json.loads((folder / "truth.json").read_text())
-    result = evaluate(truth, json.loads(pred.read_text()))
-    result.update(case=folder.name, seconds=seconds, audio_s=truth["duration"])
+    truth, words = json.loads((folder / "truth.json").read_text()), json.loads(pred.read_text())
+    if pasted.is_file():
+        result = evaluate_pasted(truth, words, pasted.read_text(encoding="utf-8"))
+    else:
+        result = evaluate(truth, words)
+    result.update(flag_counts(truth, words), case=folder.name, seconds=seconds, audio_s=truth["duration"])
     return result
 
 
 def print_table(title: str, results: list[dict]) -> None:
     print(f"\n{title}")
     print(f"{'case':<28} {'audio s':>7} {'words':>5} {'within100':>9} {'median':>7} {'p90':>7} "
-          f"{'missing':>7} {'runtime':>8}")
+          f"{'missing':>7} {'runtime':>8} {'off':>4} {'flag':>4} {'both':>4}")
     for r in results:
+        unsung = f"  unsung {r['unsung_flagged']}/{r['unsung']} flagged" if "unsung" in r else ""
         print(f"{r['case']:<28} {r['audio_s']:7.1f} {r['n_truth']:5d} {r['within100_pct']:8.1f}% "
-              f"{r['median_ms']:5.0f}ms {r['p90_ms']:5.0f}ms {r['missing_pct']:6.1f}% {r['seconds']:7.2f}s")
+              f"{r['median_ms']:5.0f}ms {r['p90_ms']:5.0f}ms {r['missing_pct']:6.1f}% {r['seconds']:7.2f}s "
+              f"{r['off']:4d} {r['flagged']:4d} {r['off_flagged']:4d}{unsung}")
     total_audio = sum(r["audio_s"] for r in results)
     total_time = sum(r["seconds"] for r in results)
     worst = min(results, key=lambda r: r["within100_pct"])
     print(f"worst case: {worst['case']} {worst['within100_pct']:.1f}%; "
           f"runtime {total_time:.1f} s for {total_audio:.0f} s of audio "
           f"({60 * total_time / total_audio:.2f} s per minute, CLI start-up included)")
+    off, flagged, both = (sum(r[k] for r in results) for k in ("off", "flagged", "off_flagged"))
+    print(f"check flags: {both} of {off} words off by > 250 ms flagged (recall {100 * both / max(1, off):.0f} %), "
+          f"{both} of {flagged} flagged words off (precision {100 * both / max(1, flagged):.0f} %)")
+    if any("unsung" in r for r in results):
+        unsung, marked = sum(r.get("unsung", 0) for r in results), sum(r.get("unsung_flagged", 0) for r in results)
+        print(f"never-sung pasted words flagged: {marked} of {unsung} ({100 * marked / max(1, unsung):.0f} %)")
     print(summary_line(pooled(results)))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reel.errors import ReelError
 from reel.lrc import read_lyrics, write_lrc
+from reel.languages import check_language
 from reel.model import ALIGNERS, POSITIONS, SIZES, ReelOptions, words_from_json, words_to_json
 from reel.pipeline import align_only, line_texts, make_reel
 from reel.platforms import PLATFORM_NAMES
@@ -78,7 +79,7 @@ def cmd_render(args: argparse.Namespace) -> None:
                           position=args.position, zoom=args.zoom, outline_width=args.outline_width,
                           waveform=args.waveform, progress_bar=args.progress_bar,
                           shadow=args.shadow, clip=args.clip or "", platform=args.platform or "",
-                          fade_in=args.fade_in, fade_out=args.fade_out)
+                          fade_in=args.fade_in, fade_out=args.fade_out, language=args.language)
     with tempfile.TemporaryDirectory(prefix=".reel-", dir=out.parent) as work:
         result = make_reel(args.image, args.audio, lyrics, work, options, words=edited,
                            progress=StderrProgress())
@@ -98,14 +99,18 @@ def cmd_align(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
     lrc = _output_path(args.lrc) if args.lrc else None
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
-    alignment = align_only(args.audio, lyrics, args.aligner, StderrProgress())
+    alignment = align_only(args.audio, lyrics, args.aligner, StderrProgress(), check_language(args.language))
     lines = line_texts(alignment.words, read_lyrics(lyrics).lyrics if lyrics else None)
-    _write_atomically(out, words_to_json(alignment.words, lines, transcribed=alignment.transcribed))
+    _write_atomically(out, words_to_json(alignment.words, lines, transcribed=alignment.transcribed,
+                                         language=alignment.language))
     if lrc is not None:
         _write_atomically(lrc, write_lrc(alignment.words))
     if alignment.transcribed:
         print("note: no lyrics were given; the words are a machine transcription", file=sys.stderr)
     print(out)
+
+
+LANGUAGE_HELP = "the lyrics' language as an ISO 639-1 code, e.g. es, de, hi (default: auto, detected)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--style", choices=STYLE_NAMES, default="karaoke")
     render.add_argument("--size", choices=SIZES, default="1080x1920")
     render.add_argument("--aligner", choices=ALIGNERS, default="auto")
+    render.add_argument("--language", default="auto", help=LANGUAGE_HELP)
     render.add_argument("--position", choices=POSITIONS, default="bottom")
     render.add_argument("--font", help="a TTF/OTF file, or an installed family name (e.g. DejaVuSans)")
     render.add_argument("--font-size", type=int, default=0, help="pixels (default: from the frame size)")
@@ -151,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     align.add_argument("--out", required=True, help="output words .json")
     align.add_argument("--lrc", help="also write the enhanced LRC (word times) here")
     align.add_argument("--aligner", choices=ALIGNERS, default="auto")
+    align.add_argument("--language", default="auto", help=LANGUAGE_HELP)
     align.set_defaults(run=cmd_align)
     return parser
 

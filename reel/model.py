@@ -16,6 +16,7 @@ from PIL import ImageColor
 
 from reel.errors import ReelError
 from reel.clip import explicit_span, normalize_clip
+from reel.languages import CHOICES as LANGUAGE_CHOICES
 from reel.lyrics import MAX_WORDS
 from reel.platforms import PLATFORM_NAMES, check_length, get_platform
 from reel.styles import STYLE_NAMES, CaptionStyle, get_style
@@ -261,6 +262,8 @@ class ReelOptions:
     shadow: int = option(0, "drop-shadow offset in pixels (0: the style's own)", low=1, high=60, auto=0)
     position: str = option("bottom", "where the captions sit", choices=POSITIONS)
     aligner: str = option("auto", "who times the words", choices=ALIGNERS)
+    language: str = option("auto", "the lyrics' language: auto (detected from the text) or an ISO 639-1 "
+                           "code the offline aligner supports (see reel.languages)", choices=LANGUAGE_CHOICES)
     zoom: bool = option(False, "a slow zoom into the picture")
     waveform: bool = option(False, "audiogram: a waveform strip beside the captions that moves with the music")
     progress_bar: bool = option(False, "audiogram: a thin bar showing how much of the song has played")
@@ -366,12 +369,16 @@ class ReelResult:
     transcribed: bool = False
     timings: dict = field(default_factory=dict)
     clip: Optional[list[float]] = None  # [start, end] of the song shown (s); None: all of it
+    language: Optional[str] = None  # the lyrics' language (chosen or detected); None with edited timings
 
 
-def words_to_json(words: list[Word], lines: list[str], *, transcribed: bool = False) -> str:
+def words_to_json(words: list[Word], lines: list[str], *, transcribed: bool = False,
+                  language: Optional[str] = None) -> str:
     """The words file format (`reel align` output, `--words` input, evaluate.py input)."""
     doc = {"words": [w.to_dict() for w in words],
            "lines": [{"text": t} for t in lines]}
+    if language:
+        doc["language"] = language
     if transcribed:
         doc["note"] = "machine transcription: no lyrics were given, the text is a guess"
     return json.dumps(doc, ensure_ascii=False, indent=1)

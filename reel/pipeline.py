@@ -199,10 +199,11 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
     planned_span(options.clip, options.platform, duration)
     lap("checking")
 
-    transcribed = False
+    transcribed, language = False, None
     if words is None:
-        alignment = time_words(Path(audio_path), pcm, synced, options.aligner, lambda s, f: report("aligning", f))
-        words, transcribed = alignment.words, alignment.transcribed
+        alignment = time_words(Path(audio_path), pcm, synced, options.aligner, lambda s, f: report("aligning", f),
+                               options.language)
+        words, transcribed, language = alignment.words, alignment.transcribed, alignment.language
         if not words:
             raise ReelError("no words were heard in the audio")
     words = fit_words(words, duration)
@@ -235,21 +236,22 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    write_outputs(pages, words, options, painter, paths, lines, transcribed)
+    write_outputs(pages, words, options, painter, paths, lines, transcribed, language)
     progress("done", 1.0)
     timings["encoder"] = encoder
     return ReelResult(video=paths["video"], srt=paths["srt"], ass=paths["ass"], vtt=paths["vtt"],
                       lrc=paths["lrc"], words_json=paths["words"], duration=video_seconds, words=words,
                       transcribed=transcribed, timings=timings,
-                      clip=None if span is None else [span.start, span.end])
+                      clip=None if span is None else [span.start, span.end], language=language)
 
 
 def write_outputs(pages: list[Page], words: list[Word], options: ReelOptions, painter: CaptionPainter,
-                  paths: dict[str, Path], lines: list[str], transcribed: bool) -> None:
+                  paths: dict[str, Path], lines: list[str], transcribed: bool,
+                  language: Optional[str] = None) -> None:
     """Subtitle files, the enhanced LRC and the words file beside the video."""
     subs = subtitle_file(pages, options, font_name=painter.font.getname()[0], font_size=painter.size,
                          outline=painter.outline,
                          margin_v=options.height - painter.band_top - painter.band_height)
     write_subtitles(subs, pages, paths["srt"], paths["vtt"], paths["ass"])
     paths["lrc"].write_text(write_lrc(words), encoding="utf-8")
-    paths["words"].write_text(words_to_json(words, lines, transcribed=transcribed), encoding="utf-8")
+    paths["words"].write_text(words_to_json(words, lines, transcribed=transcribed, language=language), encoding="utf-8")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import CACHE, CORPUS
-from reel.align import offline
+from reel.align import lyrics_language, offline
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.pronounce import PHONES, letters_to_arpabet, pronounce
 from reel.align.voice import voice_onset
@@ -21,12 +21,14 @@ sys.path.insert(0, str(CORPUS))
 from evaluate import evaluate  # noqa: E402
 
 
-def align_case(folder, lyrics_text=None):
-    """Align a generated case's audio.mp3; returns (words, score, progress calls)."""
+def align_case(folder, lyrics_text=None, language="auto"):
+    """Align a generated case's audio.mp3 in the lyrics' (detected) language; returns
+    (words, score, progress calls, duration)."""
     calls = []
     lyrics = parse_lyrics(lyrics_text or (folder / "lyrics.txt").read_text(encoding="utf-8"))
     pcm = decode_audio(folder / "audio.mp3")
-    words = offline.align_lyrics(folder / "audio.mp3", pcm, lyrics, lambda s, f: calls.append((s, f)))
+    words = offline.align_lyrics(folder / "audio.mp3", pcm, lyrics, lambda s, f: calls.append((s, f)),
+                                 lyrics_language(lyrics, language))
     truth = json.loads((folder / "truth.json").read_text())
     pred = {"words": [w.to_dict() for w in words]}
     return words, evaluate(truth, pred), calls, len(pcm) / 16000
@@ -115,10 +117,10 @@ def test_pronounce_any_token(token):
 def test_pronounce_without_espeak(monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
     from reel.align import pronounce as module
-    module.espeak_ipa.cache_clear()
+    module._IPA_CACHE.clear()
     assert pronounce("zorblaxian", lambda w: None) == letters_to_arpabet("zorblaxian")
     assert pronounce("שלום", lambda w: None) is None
-    module.espeak_ipa.cache_clear()
+    module._IPA_CACHE.clear()
 
 
 def test_confidence_is_low_for_words_of_implausible_length():

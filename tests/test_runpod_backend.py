@@ -232,7 +232,8 @@ def test_video_left_in_a_bucket_is_downloaded(song, tmp_path):
                   "words": {"words": []}, "duration": 12.0}
         result = runpod_backend.fetch_outputs(output, tmp_path)
         assert (tmp_path / "video.mp4").read_bytes() == song["audio"].read_bytes()
-        assert result == {"outputs": OUTPUT_NAMES, "duration": 12.0, "transcribed": False, "clip": None}
+        assert result == {"outputs": OUTPUT_NAMES, "duration": 12.0, "transcribed": False, "clip": None,
+                          "language": None}
         output["video"]["url"] = f"{base}/gone.mp4"
         with pytest.raises(RemoteUnavailable, match="could not download the rendered video: HTTP 404"):
             runpod_backend.fetch_outputs(output, tmp_path)

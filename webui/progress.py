@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import html
 
+from reel.languages import LANGUAGES
+
 TERMINAL = ("completed", "failed", "cancelled")
 STAGE_TEXT = {"checking": "Checking the files", "aligning": "Timing the words",
               "layout": "Laying out the captions", "drawing": "Drawing the captions",
@@ -18,7 +20,9 @@ def job_text(job: dict) -> str:
         stage = STAGE_TEXT.get(job.get("stage") or "", job.get("stage") or "Working")
         return f"{stage}… {int(job.get('progress') or 0)} %"
     if state == "completed":
-        return f"Done: a {float(job.get('duration') or 0):.1f} s video is ready."
+        done = f"Done: a {float(job.get('duration') or 0):.1f} s video is ready."
+        language = LANGUAGES.get(job.get("language") or "")
+        return f"{done} Lyrics timed as {language.name}." if language else done
     if state == "failed":
         return f"Failed: {job.get('error') or 'unknown error'}"
     if state == "cancelled":

@@ -8,7 +8,8 @@ A job is a folder REEL_DATA_DIR/jobs/<id>/ (inputs under fixed names: image.<ext
 audio.<ext>, lyrics.txt, timings.json, font.<ttf|otf>; outputs beside them) plus a record in jobs.db.
 Job dicts: id, state, progress (0-100), stage, error, options, inputs, outputs,
 backend, attempts, created_at/started_at/finished_at (ISO 8601 UTC), duration (of the video),
-transcribed, clip ([start, end] of the song the video shows, e.g. the chorus found; None: all).
+transcribed, clip ([start, end] of the song the video shows, e.g. the chorus found; None: all),
+language (the lyrics' language the words were timed in, chosen or detected; null before).
 """
 from __future__ import annotations
 

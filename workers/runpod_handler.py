@@ -8,7 +8,7 @@ Job input (RunPod's `{"input": {...}}`):
   words          optional hand-edited timings [{"text", "start", "end", "line"}, ...]
   font, font_name  optional TTF/OTF to draw the captions with (base64 or an https URL)
 Output: {"video": {"base64" | "url", "bytes"}, "srt", "ass", "vtt", "lrc" (texts), "words"
-(the words file as JSON), "duration", "transcribed", "clip", "timings"}. The video comes back
+(the words file as JSON), "duration", "transcribed", "clip", "timings", "language"}. The video comes back
 inline up to REEL_RUNPOD_INLINE_MB (default 12; RunPod refuses results over 20 MB),
 or as a presigned URL when BUCKET_ENDPOINT_URL / BUCKET_ACCESS_KEY_ID /
 BUCKET_SECRET_ACCESS_KEY (and optionally BUCKET_NAME) are set. Bad input returns
@@ -123,7 +123,7 @@ def package(result: ReelResult, job_id: str) -> dict:
             "lrc": result.lrc.read_text(encoding="utf-8"),
             "words": json.loads(result.words_json.read_text(encoding="utf-8")),
             "duration": result.duration, "transcribed": result.transcribed, "clip": result.clip,
-            "timings": result.timings}
+            "timings": result.timings, "language": result.language}
 
 
 def render(job_input, job_id: str, progress: Callable[[str, float], None], cancel: threading.Event) -> dict:

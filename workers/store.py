@@ -33,7 +33,7 @@ HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _JOB_COLUMNS = {"id": str, "state": str, "progress": int, "stage": str, "error": str,
                 "options": str, "inputs": str, "outputs": str, "backend": str, "attempts": int,
-                "worker": str, "duration": float, "transcribed": int, "clip": str,
+                "worker": str, "duration": float, "transcribed": int, "clip": str, "language": str,
                 "created_at": str, "started_at": str, "finished_at": str}
 _WORKER_COLUMNS = {"id": str, "host": str, "pid": int, "pgid": int, "started_at": str, "beat": float,
                    "job": str}

@@ -77,6 +77,7 @@ def run_backend(job: dict, watch: "JobWatch") -> tuple[str, dict]:
         return "failed", {"error": "rendering failed unexpectedly; please try again"}
     return "completed", {"outputs": result["outputs"], "duration": result["duration"],
                          "transcribed": int(bool(result.get("transcribed"))), "clip": result.get("clip"),
+                         "language": result.get("language"),
                          "progress": 100, "stage": "done", "error": None}
 
 

@@ -5,7 +5,8 @@ Each backend is a module with one function:
     run(job: dict, job_dir: Path, report: Callable[[str, float], None],
         cancel: threading.Event) -> {"outputs": {kind: file name in job_dir},
                                      "duration": seconds, "transcribed": bool,
-                                     "clip": [start, end] of the song shown, or None}
+                                     "clip": [start, end] of the song shown, or None,
+                                     "language": the lyrics' language code or None}
 
 - `job` is the job dict (as `workers.jobs.get_job` returns it) plus its inputs:
   `job["inputs"]` names the image and audio files inside `job_dir`

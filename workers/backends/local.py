@@ -36,4 +36,4 @@ def run(job: dict, job_dir: Path, report: Callable[[str, float], None], cancel: 
     finally:
         shutil.rmtree(attempt, ignore_errors=True)
     return {"outputs": dict(OUTPUT_NAMES), "duration": result.duration, "transcribed": result.transcribed,
-            "clip": result.clip}
+            "clip": result.clip, "language": result.language}

@@ -202,4 +202,5 @@ def fetch_outputs(output: dict, job_dir: Path) -> dict:
     (job_dir / OUTPUT_NAMES["words"]).write_text(json.dumps(output.get("words") or {}, ensure_ascii=False, indent=1),
                                                  encoding="utf-8")
     return {"outputs": dict(OUTPUT_NAMES), "duration": output.get("duration"),
-            "transcribed": bool(output.get("transcribed")), "clip": output.get("clip")}
+            "transcribed": bool(output.get("transcribed")), "clip": output.get("clip"),
+            "language": output.get("language")}
