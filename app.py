@@ -5,6 +5,10 @@ the SRT, and a player that animates the captions in the browser over the song), 
 queues the render as a job and follows its progress to the finished video. The same
 work is offered as named API endpoints (gradio_client) and as MCP tools.
 
+Every job has an owner (`webui.owners`: the login, the browser's token, the API
+client's token or session); the page and every endpoint show and touch only the
+caller's jobs, and one owner may have REEL_MAX_JOBS_PER_OWNER jobs in the queue.
+
 Renders never run in a Gradio worker: they are jobs (`workers.jobs`), run by the queue
 consumer that `python app.py` starts in the background, so a long encode never blocks
 the page. Timing the words (seconds of CPU) runs here, at most two at a time.
@@ -25,14 +29,15 @@ import gradio as gr
 from reel.errors import ReelError
 from reel.lrc import read_lyrics
 from reel.languages import AUTO as AUTO_LANGUAGE, LANGUAGES, check_language
-from reel.model import POSITIONS, ReelOptions, Word
+from reel.model import POSITIONS, WORDS_SCHEMA, ReelOptions, Word, options_schema
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
 from reel.styles import STYLE_NAMES, describe_styles
-from webui import player, timings
+from webui import cache, owners, player, timings
 from webui.picture import PictureInput
+from webui.typed_json import TypedJSON
 from webui.progress import PROGRESS_CSS, TERMINAL, progress_html
-from workers import jobs
+from workers import jobs, settings
 
 log = logging.getLogger("reel.app")
 
@@ -42,7 +47,7 @@ JOB_STATES = ["all", "pending", "processing", "completed", "failed", "cancelled"
 JOB_COLUMNS = ["id", "state", "progress", "stage", "created (UTC)", "length (s)", "error"]
 MAX_FILE_SIZE = "100mb"
 POLL_SECONDS = 1.0
-SYNC_WAIT_SECONDS = float(os.environ.get("REEL_JOB_TIMEOUT", "600")) + 120
+SYNC_WAIT_SECONDS = settings.job_timeout() + 120
 ALIGN_CONCURRENCY = 2   # word timing is CPU-bound: at most this many at once
 SYNC_CONCURRENCY = 4    # create_video_sync callers waiting for their job
 
@@ -156,44 +161,57 @@ def clear_preview():
     return None, [], "", player.EMPTY
 
 
+def keep_browser_token(token: Optional[str]) -> str:
+    """On page load: the browser's owner token, or a new one to keep in its localStorage."""
+    return token or owners.new_browser_token()
+
+
 @user_errors
-def start_job(image, audio, lyrics, transcribe, rows, language, *controls):
+def start_job(request: gr.Request, token, image, audio, lyrics, transcribe, rows, language, *controls):
     """Queue the render (with the table's timings when there are any) and start following it."""
     chosen, font = job_options(page_options(*controls))
     chosen["language"] = check_language(language)
     words = [w.to_dict() for w in timings.rows_to_words(rows)] if has_rows(rows) else None
+    owner = owners.owner_of(request, token)
     job = jobs.create_job(need(image, "an image"), need(audio, "a song"), sung_lyrics(lyrics, transcribe),
-                          chosen, words=words, font_file=font)
-    return job["id"], progress_html(job), gr.Timer(active=True), *finished_views(None)
+                          chosen, words=words, font_file=font, owner=owner)
+    return job["id"], progress_html(job), gr.Timer(active=True), *finished_views(None, owner)
 
 
-def finished_views(job_id: Optional[str]) -> tuple:
+FINISHED_VIEWS = 5  # the video and the four download buttons
+
+
+def finished_views(job_id: Optional[str], owner: Optional[str]) -> tuple:
     """Video and the four download buttons: filled for a finished job, else hidden."""
     if job_id is None:
         return (gr.Video(value=None, visible=False),
                 *(gr.DownloadButton(value=None, visible=False) for _ in range(4)))
-    return (gr.Video(value=str(jobs.job_output(job_id, "video")), visible=True),
-            *(gr.DownloadButton(value=str(jobs.job_output(job_id, kind)), visible=True)
+    return (gr.Video(value=str(jobs.job_output(job_id, "video", owner)), visible=True),
+            *(gr.DownloadButton(value=str(jobs.job_output(job_id, kind, owner)), visible=True)
               for kind in ("video", "srt", "ass", "lrc")))
 
 
-def follow_job(job_id: Optional[str]):
+def follow_job(job_id: Optional[str], token: Optional[str], request: gr.Request):
     """One poll of the followed job: the bar, and the video once it is done."""
     if not job_id:
-        return progress_html(None), gr.Timer(active=False), *(gr.skip(),) * 4
+        return progress_html(None), gr.Timer(active=False), *(gr.skip(),) * FINISHED_VIEWS
     try:
-        job = jobs.get_job(job_id)
+        owner = owners.owner_of(request, token)
+        job = jobs.get_job(job_id, owner)
         if job["state"] not in TERMINAL:
-            return progress_html(job), gr.skip(), *(gr.skip(),) * 4
+            return progress_html(job), gr.skip(), *(gr.skip(),) * FINISHED_VIEWS
         done = job["state"] == "completed"
-        return progress_html(job), gr.Timer(active=False), *finished_views(job_id if done else None)
+        return progress_html(job), gr.Timer(active=False), *finished_views(job_id if done else None, owner)
     except ReelError as exc:  # deleted meanwhile: say so once and stop polling
-        return progress_html({"state": "failed", "error": str(exc)}), gr.Timer(active=False), *finished_views(None)
+        return (progress_html({"state": "failed", "error": str(exc)}), gr.Timer(active=False),
+                *finished_views(None, None))
 
 
-def job_rows(state: str) -> list[list]:
-    """The jobs table, newest first."""
-    found = jobs.list_jobs(None if state in (None, "", "all") else state, limit=200)
+@user_errors
+def job_rows(state: str, token: Optional[str], request: gr.Request) -> list[list]:
+    """The caller's jobs table, newest first."""
+    found = jobs.list_jobs(None if state in (None, "", "all") else state, limit=200,
+                           owner=owners.owner_of(request, token))
     return [[j["id"], j["state"], j.get("progress", 0), j.get("stage") or "",
              (j.get("created_at") or "")[:19].replace("T", " "),
              round(j["duration"], 1) if j.get("duration") else "", j.get("error") or ""] for j in found]
@@ -205,25 +223,35 @@ def pick_job(evt: gr.SelectData) -> str:
 
 
 @user_errors
-def open_job(job_id):
+def open_job(job_id, token, request: gr.Request):
     """Follow the chosen job on the first tab."""
-    job = jobs.get_job(need(job_id, "a job (click a row)"))
+    job = jobs.get_job(need(job_id, "a job (click a row)"), owners.owner_of(request, token))
     return job["id"], gr.Tabs(selected="make"), gr.Timer(active=True), progress_html(job)
 
 
+def delete_owned_job(job_id: str, owner: Optional[str]) -> None:
+    """Delete the caller's job with every file of it, Gradio's copies of its outputs included.
+
+    JobNotFound when the caller has no such job (unknown, or someone else's)."""
+    cache.forget_served(jobs.job_outputs(job_id, owner))
+    if not jobs.delete_job(job_id, owner):
+        raise jobs.JobNotFound("job not found")
+
+
 @user_errors
-def remove_job(job_id, state):
+def remove_job(job_id, state, token, request: gr.Request):
     """Delete the chosen job (cancelling it if it runs) and refresh the list."""
-    jobs.delete_job(need(job_id, "a job (click a row)"))
+    delete_owned_job(need(job_id, "a job (click a row)"), owners.owner_of(request, token))
     gr.Info("Job deleted.")
-    return "", job_rows(state)
+    return "", job_rows(state, token, request)
 
 
 # ---------------------------------------------------------------- API endpoints
 
 @user_errors
 def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
-                 words: Optional[list] = None, font: Optional[str] = None) -> dict:
+                 words: Optional[list] = None, font: Optional[str] = None,
+                 request: gr.Request = None) -> dict:
     """Queue a reel (a vertical video whose captions follow the voice word by word); returns the job.
 
     Args:
@@ -231,60 +259,62 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
         audio: the song (MP3, WAV, M4A, FLAC, OGG, ...).
         lyrics: the sung words, one line per lyric line, or the text of an LRC file (its line times
             keep each line in place); leave empty to transcribe the song.
-        options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}: style (see the page's list),
-            size 1080x1920|1080x1080|1920x1080, font_size, outline_width, shadow, text_color, highlight_color,
-            outline_color,
-            position top|middle|bottom, zoom, waveform, progress_bar.
+        options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}; every option with its
+            type and range is in the schema (style, size, font, font_size, colours, position, zoom...).
         words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
         font: optional TTF/OTF font file to draw the captions with.
     Returns:
         The job: id, state (pending|processing|completed|failed|cancelled), progress, stage, error.
         Poll get_job with the id, then call download_video.
     """
-    return jobs.create_job(need(image, "an image"), need(audio, "a song"), (lyrics or "").strip() or None,
-                           options or {}, words=words or None, font_file=font or None)
+    try:
+        return jobs.create_job(need(image, "an image"), need(audio, "a song"), (lyrics or "").strip() or None,
+                               options, words=words or None, font_file=font or None, owner=owners.owner_of(request))
+    finally:  # the job has its own copies (or was refused): the uploads are not needed any more
+        cache.forget_upload(demo, image, audio, font)
 
 
 @user_errors
-def get_job(job_id: str) -> dict:
+def get_job(job_id: str, request: gr.Request = None) -> dict:
     """The job's state, progress (0-100), stage, error and times.
 
     Args:
         job_id: the id returned by create_video.
     """
-    return jobs.get_job(need(job_id, "a job id"))
+    return jobs.get_job(need(job_id, "a job id"), owners.owner_of(request))
 
 
 @user_errors
-def download_video(job_id: str, kind: str = "video") -> str:
+def download_video(job_id: str, kind: str = "video", request: gr.Request = None) -> str:
     """The finished MP4 of a completed job (or, with `kind`, one of the files made with it).
 
     Args:
         job_id: the id returned by create_video.
         kind: video (default), srt, ass, vtt, lrc (enhanced LRC: word times) or words (JSON).
     """
-    return str(jobs.job_output(need(job_id, "a job id"), (kind or "video").strip()))
+    return str(jobs.job_output(need(job_id, "a job id"), (kind or "video").strip(), owners.owner_of(request)))
 
 
 @user_errors
-def delete_job(job_id: str) -> dict:
+def delete_job(job_id: str, request: gr.Request = None) -> dict:
     """Delete a job and its files (a pending or running job is cancelled first).
 
     Args:
         job_id: the id returned by create_video.
     """
-    return {"id": job_id, "deleted": jobs.delete_job(need(job_id, "a job id"))}
+    delete_owned_job(need(job_id, "a job id"), owners.owner_of(request))
+    return {"id": job_id, "deleted": True}
 
 
 @user_errors
-def list_jobs(state: str = "", limit: float = 50) -> list:
-    """Jobs, newest first.
+def list_jobs(state: Optional[str] = None, limit: Optional[float] = None, request: gr.Request = None) -> list:
+    """Your jobs, newest first (with no arguments: all of them, in every state).
 
     Args:
         state: only jobs in this state (pending, processing, completed, failed, cancelled); empty for all.
-        limit: at most this many jobs.
+        limit: at most this many jobs (1-500).
     """
-    return jobs.list_jobs((state or "").strip() or None, limit=int(limit or 50))
+    return jobs.list_jobs((state or "").strip() or None, limit=int(limit or 50), owner=owners.owner_of(request))
 
 
 @user_errors
@@ -295,7 +325,8 @@ def health() -> dict:
 
 @user_errors
 def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
-                      words: Optional[list] = None, font: Optional[str] = None) -> str:
+                      words: Optional[list] = None, font: Optional[str] = None,
+                      request: gr.Request = None) -> str:
     """Make a reel and wait for it; returns the MP4 (for short songs; use create_video for long ones).
 
     Args:
@@ -306,13 +337,14 @@ def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dic
         words: optional word timings from align_lyrics.
         font: optional TTF/OTF font file to draw the captions with.
     """
-    job = create_video(image, audio, lyrics, options, words, font)
-    job = jobs.wait_for_job(job["id"], timeout=SYNC_WAIT_SECONDS)
+    owner = owners.owner_of(request)
+    job = create_video(image, audio, lyrics, options, words, font, request)
+    job = jobs.wait_for_job(job["id"], timeout=SYNC_WAIT_SECONDS, owner=owner)
     if job["state"] == "failed":
         raise ReelError(f"the video could not be made: {job.get('error') or 'unknown error'}")
     if job["state"] != "completed":
         raise ReelError(f"the job is {job['state']}; follow it with get_job('{job['id']}')")
-    return str(jobs.job_output(job["id"], "video"))
+    return str(jobs.job_output(job["id"], "video", owner))
 
 
 @user_errors
@@ -327,8 +359,11 @@ def align_lyrics(audio: str, lyrics: str, language: str = "auto") -> dict:
         {"words": [{"text", "start", "end", "line", "confidence"}, ...], "transcribed": bool,
          "language": the code the words were timed in}
     """
-    alignment = align_only(need(audio, "a song"), (lyrics or "").strip() or None,
-                           language=check_language(language or AUTO_LANGUAGE))
+    try:
+        alignment = align_only(need(audio, "a song"), (lyrics or "").strip() or None,
+                               language=check_language(language or AUTO_LANGUAGE))
+    finally:
+        cache.forget_upload(demo, audio)
     return {"words": [w.to_dict() for w in alignment.words], "transcribed": alignment.transcribed,
             "language": alignment.language}
 
@@ -337,8 +372,9 @@ def align_lyrics(audio: str, lyrics: str, language: str = "auto") -> dict:
 
 def example_row() -> list:
     """The bundled example: a generated sunset, a short sung song and its lyrics."""
-    return [str(EXAMPLES / "sunset.jpg"), str(EXAMPLES / "song.mp3"),
-            (EXAMPLES / "lyrics.txt").read_text(encoding="utf-8")]
+    files = [EXAMPLES / "sunset.jpg", EXAMPLES / "song.mp3"]
+    cache.keep(*files)
+    return [*map(str, files), (EXAMPLES / "lyrics.txt").read_text(encoding="utf-8")]
 
 
 def style_controls() -> list:
@@ -369,6 +405,7 @@ def build() -> gr.Blocks:
     """The page and the API endpoints (one Blocks)."""
     private = {"api_visibility": "private"}
     with gr.Blocks(title="reel: lyrics video maker") as demo:
+        token = gr.BrowserState(None, storage_key="reel-owner", secret=owners.browser_secret())
         gr.Markdown("# reel\nOne picture + one song + its lyrics → a vertical video whose captions "
                     "follow the voice word by word.")
         job_id = gr.State(None)
@@ -439,15 +476,17 @@ def build() -> gr.Blocks:
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)
         lyrics_file.upload(load_lyrics_file, lyrics_file, lyrics, **private)
-        create_btn.click(start_job, [image, audio, lyrics, transcribe, words_table, language, *controls],
+        create_btn.click(start_job, [token, image, audio, lyrics, transcribe, words_table, language, *controls],
                          [job_id, progress, timer, *finished], **private)
-        timer.tick(follow_job, job_id, [progress, timer, *finished], show_progress="hidden", **private)
+        timer.tick(follow_job, [job_id, token], [progress, timer, *finished], show_progress="hidden", **private)
 
-        gr.on([refresh_btn.click, state_filter.change, tabs.select], job_rows, state_filter, jobs_table, **private)
+        gr.on([refresh_btn.click, state_filter.change, tabs.select], job_rows, [state_filter, token], jobs_table,
+              **private)
         jobs_table.select(pick_job, None, chosen, **private)
-        open_btn.click(open_job, chosen, [job_id, tabs, timer, progress], **private).then(
-            follow_job, job_id, [progress, timer, *finished], **private)
-        delete_btn.click(remove_job, [chosen, state_filter], [chosen, jobs_table], **private)
+        open_btn.click(open_job, [chosen, token], [job_id, tabs, timer, progress], **private).then(
+            follow_job, [job_id, token], [progress, timer, *finished], **private)
+        delete_btn.click(remove_job, [chosen, state_filter, token], [chosen, jobs_table], **private)
+        demo.load(keep_browser_token, token, token, **private)
 
         api_endpoints()
     return demo
@@ -460,13 +499,13 @@ def api_endpoints() -> None:
         audio = gr.File(label="audio")
         lyrics = gr.Textbox(label="lyrics")
         language = gr.Textbox(value=AUTO_LANGUAGE, label="language")
-        options = gr.JSON(value={}, label="options")
-        words = gr.JSON(value=None, label="words")
+        options = TypedJSON(value={}, label="options", schema=options_schema())
+        words = TypedJSON(value=None, label="words", schema=WORDS_SCHEMA)
         font = gr.File(label="font")
         job_id = gr.Textbox(label="job_id")
         kind = gr.Textbox("video", label="kind")
         state = gr.Textbox(label="state")
-        limit = gr.Number(50, precision=0, label="limit")
+        limit = gr.Number(None, precision=0, label="limit")
         result = gr.JSON(label="result")
         mp4 = gr.File(label="video")
     submit = [image, audio, lyrics, options, words, font]
@@ -482,22 +521,24 @@ def api_endpoints() -> None:
           concurrency_id="align", concurrency_limit=ALIGN_CONCURRENCY)
 
 
-def auth_from_env() -> Optional[tuple[str, str]]:
-    """REEL_AUTH=user:pass turns on the login page."""
+def auth_from_env() -> Optional[list[tuple[str, str]]]:
+    """REEL_AUTH=user:pass[,user2:pass2...] turns on the login page (each user sees their own jobs)."""
     value = os.environ.get("REEL_AUTH", "")
     if not value:
         return None
-    user, sep, password = value.partition(":")
-    if not (sep and user and password):
-        raise SystemExit("REEL_AUTH must look like user:password")
-    return user, password
+    logins = [entry.strip().partition(":") for entry in value.split(",")]
+    if not all(sep and user and password for user, sep, password in logins):
+        raise SystemExit("REEL_AUTH must look like user:password (several: user:password,user2:password2)")
+    return [(user, password) for user, _, password in logins]
 
 
 demo = build()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    jobs.start_embedded_worker()
+    if workers := settings.embedded_workers():
+        jobs.start_embedded_worker(workers)
+    cache.start_sweeper(demo, settings.cache_max_age())
     demo.queue(default_concurrency_limit=8).launch(
         max_file_size=MAX_FILE_SIZE, auth=auth_from_env(), mcp_server=True,
         theme=gr.themes.Soft(), footer_links=["api", "gradio"])

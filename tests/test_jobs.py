@@ -288,3 +288,21 @@ def test_settings_must_be_numbers(monkeypatch):
     monkeypatch.setenv("REEL_JOB_TIMEOUT", "ten minutes")
     with pytest.raises(ReelError, match="REEL_JOB_TIMEOUT must be a number"):
         settings.job_timeout()
+
+
+def test_owners_see_only_their_jobs_and_share_the_queue_fairly(data_dir, song, monkeypatch):
+    monkeypatch.setenv("REEL_MAX_JOBS_PER_OWNER", "2")
+    args = (song["image"], song["audio"], song["lyrics"], {"size": "360x640"})
+    mine = [jobs.create_job(*args, owner="user:ann") for _ in range(2)]
+    with pytest.raises(ReelError, match="you already have 2 jobs waiting or rendering"):
+        jobs.create_job(*args, owner="user:ann")
+    theirs = jobs.create_job(*args, owner="user:bob")
+    operator = jobs.create_job(*args)  # the operator's jobs have no owner and no share limit
+    assert [j["id"] for j in jobs.list_jobs(owner="user:ann")] == [mine[1]["id"], mine[0]["id"]]
+    assert {j["id"] for j in jobs.list_jobs()} >= {mine[0]["id"], theirs["id"], operator["id"]}
+    with pytest.raises(JobNotFound):
+        jobs.get_job(mine[0]["id"], owner="user:bob")
+    assert jobs.delete_job(mine[0]["id"], owner="user:bob") is False
+    assert jobs.get_job(mine[0]["id"])["owner"] == "user:ann"
+    assert jobs.delete_job(mine[0]["id"], owner="user:ann") is True
+    jobs.create_job(*args, owner="user:ann")  # a freed slot can be used again

@@ -6,10 +6,15 @@
 
 A job is a folder REEL_DATA_DIR/jobs/<id>/ (inputs under fixed names: image.<ext>,
 audio.<ext>, lyrics.txt, timings.json, font.<ttf|otf>; outputs beside them) plus a record in jobs.db.
-Job dicts: id, state, progress (0-100), stage, error, options, inputs, outputs,
+Job dicts: id, owner, state, progress (0-100), stage, error, options, inputs, outputs,
 backend, attempts, created_at/started_at/finished_at (ISO 8601 UTC), duration (of the video),
 transcribed, clip ([start, end] of the song the video shows, e.g. the chorus found; None: all),
 language (the lyrics' language the words were timed in, chosen or detected; null before).
+
+Every job has an owner (an opaque string the app derives from who asks; None for jobs
+the operator creates here). Each function takes `owner`: given, it acts on that
+owner's jobs only, and another owner's job answers exactly as an unknown id does;
+None (the default: the operator, scripts, tests) acts on every job.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from reel.pipeline import OUTPUT_NAMES, fit_words, validate_inputs
 from workers import backends, queue, settings, store, tasks
 from workers.store import STATES, JobNotFound
 
-__all__ = ["create_job", "get_job", "list_jobs", "delete_job", "job_output", "wait_for_job",
+__all__ = ["create_job", "get_job", "list_jobs", "delete_job", "job_output", "job_outputs", "wait_for_job",
            "health", "start_embedded_worker", "stop_embedded_worker", "JobNotFound", "STATES"]
 
 log = logging.getLogger("reel.workers")
@@ -46,12 +51,14 @@ _embedded: Optional[subprocess.Popen] = None
 
 
 def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[dict] = None,
-               words: Optional[list[dict]] = None, backend: str = "auto", font_file=None) -> dict:
+               words: Optional[list[dict]] = None, backend: str = "auto", font_file=None,
+               owner: Optional[str] = None) -> dict:
     """Check the inputs, copy them into a new job folder, record it "pending" and enqueue it.
 
     `font_file` is an uploaded TTF/OTF to draw the captions with (copied as the job's
     `font` input). Raises ReelError with a message for the user: bad input (same checks
-    as the pipeline), or "queue full". A refused job leaves nothing on disk.
+    as the pipeline), "queue full", or the owner's fair share (REEL_MAX_JOBS_PER_OWNER
+    jobs pending or processing) used up. A refused job leaves nothing on disk.
     """
     reel_options = ReelOptions.from_dict(options)
     if font_file:
@@ -70,10 +77,14 @@ def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[
         if font_file:
             inputs["font"] = f"font{font_suffix(font_file)}"
             shutil.copyfile(font_file, folder / inputs["font"])
-        job = {"id": job_id, "state": "pending", "progress": 0, "stage": "queued", "options": reel_options.to_dict(),
+        job = {"id": job_id, "owner": owner, "state": "pending", "progress": 0, "stage": "queued", "options": reel_options.to_dict(),
                "inputs": inputs, "outputs": {}, "backend": backend, "attempts": 0, "transcribed": 0,
                "created_at": store.now_iso()}
-        if not store.insert_job(job, settings.max_pending()):
+        refused = store.insert_job(job, settings.max_pending(), settings.max_jobs_per_owner())
+        if refused == "owner":
+            raise ReelError(f"you already have {settings.max_jobs_per_owner()} jobs waiting or rendering "
+                            "(the limit per person); wait for one to finish or delete one")
+        if refused == "queue":
             raise ReelError(f"queue full: {settings.max_pending()} jobs are already waiting; "
                             "please try again in a few minutes")
         enqueue(job_id)
@@ -110,28 +121,35 @@ def enqueue(job_id: str) -> None:
         raise ReelError("the job queue is not reachable right now; please try again later") from exc
 
 
-def get_job(job_id: str) -> dict:
-    """The job dict; JobNotFound for unknown or malformed ids."""
-    return store.get_job(job_id)
+def get_job(job_id: str, owner: Optional[str] = None) -> dict:
+    """The job dict; JobNotFound for unknown or malformed ids and for another owner's job."""
+    job = store.get_job(job_id)
+    if owner is not None and job["owner"] != owner:
+        raise JobNotFound("job not found")
+    return job
 
 
-def list_jobs(state: Optional[str] = None, limit: int = 50, offset: int = 0) -> list[dict]:
+def list_jobs(state: Optional[str] = None, limit: int = 50, offset: int = 0,
+              owner: Optional[str] = None) -> list[dict]:
     """Jobs newest first, optionally only those in one state; `limit` 1..500 per page."""
     if state is not None and state not in STATES:
         raise ReelError(f"state must be one of {', '.join(STATES)} (got {state!r})")
     if not 1 <= int(limit) <= 500 or int(offset) < 0:
         raise ReelError("limit must be 1..500 and offset 0 or more")
-    return store.list_jobs(state, int(limit), int(offset))
+    return store.list_jobs(state, int(limit), int(offset), owner)
 
 
-def delete_job(job_id: str) -> bool:
+def delete_job(job_id: str, owner: Optional[str] = None) -> bool:
     """Delete a job and every file of it; a running render stops within a second.
 
-    Returns False when there was no such job. The worker rendering it notices that its
-    record is gone, kills its ffmpeg and removes anything it wrote afterwards.
+    Returns False when there was no such job (or it is another owner's). The worker
+    rendering it notices that its record is gone, kills its ffmpeg and removes anything
+    it wrote afterwards.
     """
     try:
         folder = store.job_dir(job_id)
+        if owner is not None:
+            get_job(job_id, owner)
     except JobNotFound:
         return False
     had_files = folder.exists()
@@ -140,11 +158,11 @@ def delete_job(job_id: str) -> bool:
     return existed or had_files
 
 
-def job_output(job_id: str, kind: str) -> Path:
+def job_output(job_id: str, kind: str, owner: Optional[str] = None) -> Path:
     """Path of a finished job's output: kind is video, srt, ass, vtt or words."""
     if kind not in OUTPUT_NAMES:
         raise ReelError(f"output kind must be one of {', '.join(OUTPUT_NAMES)} (got {kind!r})")
-    job = get_job(job_id)
+    job = get_job(job_id, owner)
     if job["state"] != "completed":
         raise ReelError(f"the job is not finished (it is {job['state']})")
     path = store.job_dir(job_id) / Path(job["outputs"][kind]).name
@@ -153,11 +171,18 @@ def job_output(job_id: str, kind: str) -> Path:
     return path
 
 
-def wait_for_job(job_id: str, timeout: float, poll: float = 0.5) -> dict:
+def job_outputs(job_id: str, owner: Optional[str] = None) -> list[Path]:
+    """The output files a job has now (none until it completes)."""
+    job = get_job(job_id, owner)
+    paths = [store.job_dir(job_id) / Path(name).name for name in job["outputs"].values()]
+    return [path for path in paths if path.is_file()]
+
+
+def wait_for_job(job_id: str, timeout: float, poll: float = 0.5, owner: Optional[str] = None) -> dict:
     """Poll until the job is completed, failed or cancelled; ReelError after `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
-        job = get_job(job_id)
+        job = get_job(job_id, owner)
         if job["state"] in TERMINAL:
             return job
         if time.monotonic() >= deadline:

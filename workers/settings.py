@@ -47,6 +47,25 @@ def max_pending() -> int:
     return int(_number("REEL_MAX_PENDING", 100))
 
 
+def embedded_workers() -> int:
+    """REEL_EMBEDDED_WORKERS: worker processes `python app.py` starts beside itself (0: none,
+    the consumers run elsewhere, e.g. `huey_consumer` on other hosts)."""
+    raw = os.environ.get("REEL_EMBEDDED_WORKERS", "").strip() or "1"
+    if not raw.isdigit():
+        raise ReelError(f"REEL_EMBEDDED_WORKERS must be a whole number, 0 or more (got {raw!r})")
+    return int(raw)
+
+
+def max_jobs_per_owner() -> int:
+    """REEL_MAX_JOBS_PER_OWNER: one owner's pending + processing jobs beyond which create refuses."""
+    return int(_number("REEL_MAX_JOBS_PER_OWNER", 3))
+
+
+def cache_max_age() -> float:
+    """REEL_CACHE_MAX_AGE: seconds a file may stay in Gradio's cache (uploads, served copies)."""
+    return _number("REEL_CACHE_MAX_AGE", 6 * 3600)
+
+
 def retention_hours() -> float:
     """REEL_RETENTION_HOURS: finished jobs and their files are deleted after this long."""
     return _number("REEL_RETENTION_HOURS", 24)

@@ -1,7 +1,7 @@
 """Job records and worker heartbeats in SQLite (sqlite-utils), shared by every process.
 
 Two tables, created or migrated when a process first opens REEL_DATA_DIR/jobs.db:
-  jobs     one row per job (state, progress, stage, error, options, inputs, outputs...)
+  jobs     one row per job (owner, state, progress, stage, error, options, inputs, outputs...)
   workers  one row per worker (host, pid, own process group, last heartbeat, current job)
 
 Every change a worker makes to a job is conditional on still owning it (same worker,
@@ -31,7 +31,7 @@ STATES = ("pending", "processing", "completed", "failed", "cancelled")
 FINISHED = ("completed", "failed", "cancelled")
 HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
-_JOB_COLUMNS = {"id": str, "state": str, "progress": int, "stage": str, "error": str,
+_JOB_COLUMNS = {"id": str, "owner": str, "state": str, "progress": int, "stage": str, "error": str,
                 "options": str, "inputs": str, "outputs": str, "backend": str, "attempts": int,
                 "worker": str, "duration": float, "transcribed": int, "clip": str, "language": str,
                 "created_at": str, "started_at": str, "finished_at": str}
@@ -86,6 +86,7 @@ def _open(path: Path) -> Database:
             database.enable_wal()
             database["jobs"].create(_JOB_COLUMNS, pk="id", if_not_exists=True, transform=True)
             database["jobs"].create_index(["state", "created_at"], if_not_exists=True)
+            database["jobs"].create_index(["owner", "created_at"], if_not_exists=True)
             database["workers"].create(_WORKER_COLUMNS, pk="id", if_not_exists=True, transform=True)
             return database
         except sqlite3.OperationalError as exc:
@@ -111,16 +112,29 @@ def public(row: dict) -> dict:
 
 # -- the API side: create, read, list, delete --------------------------------------------------
 
-def insert_job(job: dict, max_pending: int) -> bool:
-    """Insert a new pending job unless max_pending jobs already wait (one atomic statement)."""
+ACTIVE = ("pending", "processing")
+
+
+def insert_job(job: dict, max_pending: int, max_per_owner: int) -> Optional[str]:
+    """Insert a new pending job unless the queue or its owner is full (one atomic statement).
+
+    Returns None when inserted, else why not: "queue" (max_pending jobs already wait) or
+    "owner" (its owner already has max_per_owner jobs pending or processing). A job
+    without an owner (the operator's) only counts against the queue.
+    """
     row = {name: job.get(name) for name in _JOB_COLUMNS}
     for name in _JSON_FIELDS:
         row[name] = json.dumps(row[name]) if row[name] is not None else None
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
-    sql = (f"INSERT INTO jobs ({columns}) SELECT {marks} "
-           "WHERE (SELECT count(*) FROM jobs WHERE state = 'pending') < ?")
-    return _write(sql, (*row.values(), max_pending)) == 1
+    queue_room = "(SELECT count(*) FROM jobs WHERE state = 'pending') < ?"
+    owner_room = "(? IS NULL OR (SELECT count(*) FROM jobs WHERE owner = ? AND state IN (?, ?)) < ?)"
+    owner_args = (row["owner"], row["owner"], *ACTIVE, max_per_owner)
+    sql = f"INSERT INTO jobs ({columns}) SELECT {marks} WHERE {queue_room} AND {owner_room}"
+    if _write(sql, (*row.values(), max_pending, *owner_args)) == 1:
+        return None
+    owner_full = db().execute(f"SELECT NOT {owner_room}", owner_args).fetchone()[0]
+    return "owner" if owner_full else "queue"
 
 
 def find_job(job_id: str) -> Optional[dict]:
@@ -135,10 +149,12 @@ def get_job(job_id: str) -> dict:
     return public(row)
 
 
-def list_jobs(state: Optional[str], limit: int, offset: int) -> list[dict]:
-    where, args = ("state = ?", [state]) if state else (None, None)
-    rows = db()["jobs"].rows_where(where, args, order_by="created_at DESC, rowid DESC",
-                                   limit=limit, offset=offset)
+def list_jobs(state: Optional[str], limit: int, offset: int, owner: Optional[str] = None) -> list[dict]:
+    """Jobs newest first; only one state's and one owner's when given (owner None: everyone's)."""
+    conditions = [(name, value) for name, value in (("state", state), ("owner", owner)) if value is not None]
+    where = " AND ".join(f"{name} = ?" for name, _ in conditions) or None
+    rows = db()["jobs"].rows_where(where, [value for _, value in conditions] or None,
+                                   order_by="created_at DESC, rowid DESC", limit=limit, offset=offset)
     return [public(r) for r in rows]
 
 
