@@ -180,8 +180,12 @@ class Rule:
     def schema(self, default: Any) -> dict:
         """This rule as JSON Schema (the API's and MCP tools' description of the option)."""
         kind = {str: "string", int: "integer", float: "number", bool: "boolean"}[self.kind]
-        doc: dict = {"type": [kind, *self.also] if self.also else kind, "description": self.help,
-                     "default": default}
+        doc: dict = {"description": self.help, "default": default}
+        if self.also:  # anyOf, not a list of types: gradio_client and MCP clients read anyOf only
+            doc["anyOf"] = [{"type": kind}, *({"type": t, **({"items": {"type": "number"}} if t == "array" else {})}
+                                              for t in self.also)]
+        else:
+            doc["type"] = kind
         if self.choices:
             doc["enum"] = list(self.choices)
         if self.low is not None:
