@@ -163,9 +163,12 @@ def test_lyrics_markup_stays_text_in_every_subtitle_format(tmp_path):
 def test_image_pixels_are_capped_before_decoding(tmp_path):
     huge = tmp_path / "huge.png"
     Image.new("1", (12000, 12000)).save(huge)  # a few KB on disk, 144 megapixels
-    script = ("import resource, sys; from reel.media import load_image\n"
+    # VmHWM is the peak of this process's own memory; ru_maxrss would also count the
+    # pytest parent's memory at fork time (Linux carries it into the child).
+    script = ("import re, sys; from reel.media import load_image\n"
               "try: load_image(sys.argv[1])\nexcept Exception as e: print(e)\n"
-              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+              "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())\n"
+              "print(int(hwm.group(1)) // 1024)")
     out = subprocess.run([sys.executable, "-c", script, str(huge)], capture_output=True, text=True, check=True)
     message, peak_mb = out.stdout.strip().splitlines()
     assert message == ("the image huge.png is 12000x12000 (144 megapixels); "
