@@ -30,6 +30,7 @@ GOP_SECONDS = 2    # a key frame every 2 s: platforms cut and seek on them
 AUDIO_RATE = 48000  # AAC-LC 48 kHz stereo: what YouTube, Meta and TikTok ask for
 AUDIO_BITRATE = "192k"  # above the 128 kb/s the platforms ask as a minimum
 WAVE_SHARE = 0.07   # audiogram waveform strip: this share of the frame height
+PROGRESS_PERIOD = "0.1"  # s between ffmpeg progress reports: a fine bar, and cancel within 0.1 s
 BAR_SHARE = 0.004   # progress bar thickness (at least 4 px)
 
 
@@ -176,7 +177,8 @@ def ffmpeg_command(background_png: Path, playlist: Path, audio: Path, out: Path,
         graph += f"{sound},asplit=2[a][wave_in]" if options.waveform else f"{sound}[a]"
     else:
         graph += f",format=yuv420p[v];{sound}[a]"
-    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error",
+            "-progress", "pipe:1", "-stats_period", PROGRESS_PERIOD, "-nostats",
             "-i", str(background_png),
             "-f", "concat", "-safe", "0", "-i", str(playlist),
             "-ss", f"{audio_start:.3f}", "-t", f"{duration:.3f}", "-i", str(audio),

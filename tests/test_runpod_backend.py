@@ -183,22 +183,21 @@ def queued(remote, tmp_path, monkeypatch):
 def test_queued_job_runs_on_runpod_and_delete_cancels_it(queued, remote, song):
     job = jobs.create_job(song["image"], song["audio"], song["lyrics"], OPTIONS, words=truth_words(song))
     assert job["backend"] == "runpod"  # "auto" with RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID set
-    seen = []
 
     def finished():
         current = jobs.get_job(job["id"])
-        seen.append((current["stage"], current["progress"]))
         return current if current["state"] in ("completed", "failed") else None
 
     done = wait_until(finished, 90, "the RunPod job to finish", poll=0.05)
     assert done["state"] == "completed", (done["error"], queued.log()[-3000:])
     assert done["duration"] == pytest.approx(song["truth"]["duration"], abs=0.1)
-    assert {"drawing", "encoding"} & {stage for stage, _ in seen}, seen  # remote stages reached the record
     video = next(s for s in ffprobe(jobs.job_output(job["id"], "video"))["streams"] if s["codec_type"] == "video")
     assert (video["codec_name"], video["width"], video["height"]) == ("h264", 540, 960)
     for kind in ("srt", "ass", "vtt", "words"):
         assert jobs.job_output(job["id"], kind).stat().st_size > 0
 
+    # A short render can finish between two status polls, so the remote stages reaching the
+    # record are checked on a slow (zoomed, full-size) job, which is then deleted mid-render.
     slow = jobs.create_job(song["image"], song["audio"], song["lyrics"], {"size": "1080x1920", "zoom": True},
                            words=truth_words(song), backend="runpod")
     wait_until(lambda: jobs.get_job(slow["id"])["stage"] in ("drawing", "encoding"), 60, "remote progress")
