@@ -3,11 +3,13 @@
 
 Generates the public corpus (../shared/align_corpus/public_cases.py) and our own
 extra cases (other voices and seeds, music as loud as the voice, long intros,
-fast lines, sung notes, long reverb), runs `python -m reel align` on each
+fast lines, sung notes, long reverb), the non-English set (lang) and songs whose
+pasted lyrics differ from what is sung (differ: scored on the sung words they
+hold, plus how many never-sung words are marked "check"), runs `python -m reel align` on each
 case's audio.mp3, scores it with the corpus's evaluate.py and prints one row per
 case plus the pooled `align:` line for each set.
 
-  python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|all] [--only ID]
+  python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|lang|differ|all] [--only ID]
                                    [--aligner offline] [--jobs 2]
 
 Generation is cached in DIR (default tmp/align_corpus, git-ignored); delete it to regenerate.
@@ -240,16 +242,99 @@ LANG_CASES = [
              sung=True, music_db=8.0, notes="Hindi sung, music 8 dB"),
 ]
 
-SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES, "lang": LANG_CASES}
+# Lyrics that differ from the song (the differ set): what is sung goes to make_case.py,
+# what a user would paste goes to reel and to evaluate.py --pasted. Original lyrics.
+_LIGHTHOUSE_SUNG = """Paper boats are sailing down the gutter,
+little captains racing to the sea.
+Every puddle is an ocean,
+every pebble is a mountain peak to me.
+
+Call me when the tide is turning,
+call me when the gulls are flying low.
+I will meet you at the lighthouse,
+where the salty breezes blow.
+"""
+_LIGHTHOUSE_BRIDGE = """[Bridge]
+Thunder rolling over distant hills,
+rain is tapping on the window sills,
+nothing ever stays the same for long,
+so we hum another silly song.
+
+"""
+_LIGHTHOUSE_PASTED = _LIGHTHOUSE_SUNG.replace("Call me when", _LIGHTHOUSE_BRIDGE + "Call me when", 1)
+_GARDEN_SUNG = """Morning coffee on the garden bench,
+sparrows arguing along the fence.
+Grandma's roses climbing up the wall,
+ivy reaching for the chimney tall.
+Sunlight dripping through the apple tree,
+nothing here is asking much of me.
+Evening settles like a woollen shawl,
+crickets humming as the shadows fall.
+"""
+_GARDEN_PASTED = _GARDEN_SUNG.replace("Sunlight dripping through the apple tree,\n", "")
+_NEON_PASTED = """Neon signs are flashing in the rain,
+taxi drivers honking once again.
+I keep walking with my collar up,
+holding on to this paper cup.
+
+Midnight trains are rushing underground,
+every corner has a different sound.
+"""
+_NEON_SUNG = """Oh, neon signs are flashing in the rain,
+yeah, taxi drivers honking once again.
+I keep walking with my collar up, hey,
+holding on to this paper cup, oh yeah.
+
+Hey, midnight trains are rushing underground,
+every corner has a different sound, oh.
+"""
+_KITCHEN_SUNG = """Flour on the table, butter in the pan,
+baking something special the way that mother can.
+Cinnamon and sugar swirling in a bowl,
+warm bread in the oven feeding every soul.
+"""
+_KITCHEN_PASTED = ("flour ON the Table -- butter in the pan / BAKING something special "
+                   "(the way that mother can!) cinnamon & sugar, swirling in a bowl... "
+                   "\"warm bread\" in the OVEN; feeding every soul\n")
+
+DIFFER_CASES = [
+    (CaseSpec(case_id="d01_lighthouse_bridge_us", voice="en-us+m3", rate=165, seed=201, lyrics=_LIGHTHOUSE_SUNG,
+              music_db=6.0, notes="pasted bridge never sung, espeak spoken, music 6 dB"), _LIGHTHOUSE_PASTED),
+    (CaseSpec(case_id="d02_lighthouse_bridge_slt_sung", voice="flite:slt", rate=125, seed=202,
+              lyrics=_LIGHTHOUSE_SUNG, sung=True, music_db=7.0, notes="pasted bridge never sung, Flite slt sung"),
+     _LIGHTHOUSE_PASTED),
+    (CaseSpec(case_id="d03_garden_line_gb", voice="en-gb+f3", rate=160, seed=203, lyrics=_GARDEN_SUNG,
+              music_db=5.0, notes="a sung line missing from the pasted lyrics, music 5 dB"), _GARDEN_PASTED),
+    (CaseSpec(case_id="d04_garden_line_awb_sung", voice="flite:awb", rate=125, seed=204, lyrics=_GARDEN_SUNG,
+              sung=True, music_db=8.0, notes="a sung line missing, Flite awb sung"), _GARDEN_PASTED),
+    (CaseSpec(case_id="d05_neon_adlibs_kal", voice="flite:kal", rate=165, seed=205, lyrics=_NEON_SUNG,
+              music_db=6.0, notes="ad-libs sung, not pasted, Flite kal, music 6 dB"), _NEON_PASTED),
+    (CaseSpec(case_id="d06_neon_adlibs_f2_sung", voice="en-us+f2", rate=120, seed=206, lyrics=_NEON_SUNG,
+              sung=True, music_db=6.0, notes="ad-libs sung, not pasted, espeak sung"), _NEON_PASTED),
+    (CaseSpec(case_id="d07_kitchen_oneline_rms", voice="flite:rms", rate=165, seed=207, lyrics=_KITCHEN_SUNG,
+              music_db=6.0, notes="pasted on one line, other casing/punctuation, Flite rms"), _KITCHEN_PASTED),
+    (CaseSpec(case_id="d08_kitchen_oneline_gb_sung", voice="en-gb-x-rp", rate=120, seed=208,
+              lyrics=_KITCHEN_SUNG, sung=True, music_db=6.0, notes="pasted on one line, espeak sung"),
+     _KITCHEN_PASTED),
+]
+PASTED = {spec.case_id: pasted for spec, pasted in DIFFER_CASES}
+
+SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES, "lang": LANG_CASES,
+        "differ": [spec for spec, _ in DIFFER_CASES]}
 
 
 def generate(cases: list[CaseSpec], corpus: Path) -> list[Path]:
-    """Make each case once (cached by case id) and return their folders."""
+    """Make each case once (cached by case id) and return their folders.
+
+    A differ case also gets pasted.txt: the lyrics a user would paste.
+    """
     folders = []
     for spec in cases:
         folder = corpus / spec.case_id
         if not (folder / "truth.json").is_file():
             make_case(spec, str(folder))
+        if spec.case_id in PASTED:
+            (folder / "pasted.txt").write_text(PASTED[spec.case_id], encoding="utf-8")
         folders.append(folder)
     return folders
 
@@ -324,12 +409,12 @@ def print_table(title: str, results: list[dict]) -> None:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", type=Path, default=ROOT / "tmp" / "align_corpus")
-    p.add_argument("--set", choices=("public", "extra", "lang", "all"), default="all")
+    p.add_argument("--set", choices=(*SETS, "all"), default="all")
     p.add_argument("--only", action="append", help="case id (repeatable)")
     p.add_argument("--aligner", default="offline")
     p.add_argument("--jobs", type=int, default=1, help="cases aligned at once (1 gives clean timings)")
     a = p.parse_args(argv)
-    names = ("public", "extra", "lang") if a.set == "all" else (a.set,)
+    names = tuple(SETS) if a.set == "all" else (a.set,)
     with tempfile.TemporaryDirectory(prefix="align_bench_") as tmp:
         for name in names:
             cases = [c for c in SETS[name] if not a.only or c.case_id in a.only]
