@@ -67,10 +67,22 @@ def font_choice(value: str | None) -> dict:
     return {"font": value}
 
 
+SUBTITLE_KINDS = ("srt", "ass", "vtt", "lrc")
+
+
+def _render_outputs(args: argparse.Namespace, out: Path) -> dict[str, Path]:
+    """Where each file of a render goes: subtitles at their flag's path, else beside the video
+    (reel.mp4 -> reel.srt, reel.ass, reel.vtt, reel.lrc); the words file only when asked for."""
+    paths = {kind: _output_path(getattr(args, kind)) if getattr(args, kind) else out.with_suffix(f".{kind}")
+             for kind in SUBTITLE_KINDS}
+    if args.save_words:
+        paths["save_words"] = _output_path(args.save_words)
+    return {kind: path for kind, path in paths.items() if path != out}
+
+
 def cmd_render(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
-    extra = {kind: _output_path(getattr(args, kind)) for kind in ("srt", "ass", "vtt", "lrc", "save_words")
-             if getattr(args, kind)}
+    extra = _render_outputs(args, out)
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
     edited = words_from_json(_read_text(args.words, "word timings")) if args.words else None
     options = ReelOptions(style=args.style, size=args.size, aligner=args.aligner, **font_choice(args.font),
@@ -147,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--words", metavar="WORDS_JSON",
                         help="use these word timings (e.g. edited by hand) instead of aligning")
     for kind in ("srt", "ass", "vtt"):
-        render.add_argument(f"--{kind}", help=f"also write the {kind.upper()} subtitles here")
-    render.add_argument("--lrc", help="also write the enhanced LRC (word times) here")
+        render.add_argument(f"--{kind}", help=f"write the {kind.upper()} subtitles here (default: beside --out)")
+    render.add_argument("--lrc", help="write the enhanced LRC (word times) here (default: beside --out)")
     render.add_argument("--save-words", metavar="WORDS_JSON", help="also write the word timings used here")
     render.set_defaults(run=cmd_render)
     align = sub.add_parser("align", help="word timings only")

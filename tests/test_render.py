@@ -181,3 +181,22 @@ def test_captions_stay_out_of_the_platform_buttons_and_bottom_text(song, tmp_pat
     assert len(rows) > 2000  # the caption is there
     assert cols.max() < 1080 * (1 - safe.right) and cols.min() >= 1080 * safe.left
     assert rows.min() >= 1920 * safe.top and rows.max() < 1920 * (1 - safe.bottom)
+
+
+def test_cli_writes_every_subtitle_file_beside_the_video(song, tmp_path):
+    """Without flags reel.mp4 gets reel.srt/.vtt/.ass/.lrc beside it; a flag moves just that one."""
+    out = tmp_path / "reel.mp4"
+    elsewhere = tmp_path / "other" / "mine.srt"
+    elsewhere.parent.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "reel", "render", "--image", str(song["image"]),
+                           "--audio", str(song["audio"]), "--lyrics", str(song["lyrics_path"]),
+                           "--words", str(truth_words_file(song, tmp_path / "other")), "--out", str(out),
+                           "--size", "1080x1080", "--srt", str(elsewhere)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["reel.ass", "reel.lrc", "reel.mp4",
+                                                                         "reel.vtt"]
+    first = song["truth"]["words"][0]["text"]
+    for path in (elsewhere, tmp_path / "reel.vtt", tmp_path / "reel.ass"):
+        assert pysubs2.load(str(path))[0].plaintext.split()[0] == first
+    assert parse_lrc((tmp_path / "reel.lrc").read_text(encoding="utf-8")).lyrics.lines[0].words[0] == first
