@@ -42,6 +42,7 @@ from workers import jobs, settings
 log = logging.getLogger("reel.app")
 
 EXAMPLES = Path(__file__).resolve().parent / "assets" / "examples"
+PAGE_CSS = (Path(__file__).resolve().parent / "webui" / "page.css").read_text(encoding="utf-8")
 SIZES = [("9:16 vertical", "1080x1920"), ("1:1 square", "1080x1080"), ("16:9 wide", "1920x1080")]
 JOB_STATES = ["all", "pending", "processing", "completed", "failed", "cancelled"]
 JOB_COLUMNS = ["id", "state", "progress", "stage", "created (UTC)", "length (s)", "error"]
@@ -390,9 +391,10 @@ def style_controls() -> list:
             outline_width = gr.Slider(0, 30, value=0, step=1, label="Outline (px; 0 = the style's)")
             shadow = gr.Slider(0, 40, value=0, step=1, label="Drop shadow (px; 0 = the style's)")
         with gr.Row():
-            text_color = gr.ColorPicker("#FFFFFF", label="Text")
-            highlight_color = gr.ColorPicker("#FFD23F", label="Sung word")
-            outline_color = gr.ColorPicker("#000000", label="Outline")
+            swatch = {"elem_classes": "reel-swatch"}  # webui/page.css: visible on any panel
+            text_color = gr.ColorPicker("#FFFFFF", label="Text", elem_id="reel-text-color", **swatch)
+            highlight_color = gr.ColorPicker("#FFD23F", label="Sung word", elem_id="reel-highlight-color", **swatch)
+            outline_color = gr.ColorPicker("#000000", label="Outline", elem_id="reel-outline-color", **swatch)
         position = gr.Radio(list(POSITIONS), value="bottom", label="Position")
         with gr.Row():
             waveform = gr.Checkbox(False, label="Audiogram: waveform moving with the music")
@@ -541,4 +543,4 @@ if __name__ == "__main__":
     cache.start_sweeper(demo, settings.cache_max_age())
     demo.queue(default_concurrency_limit=8).launch(
         max_file_size=MAX_FILE_SIZE, auth=auth_from_env(), mcp_server=True,
-        theme=gr.themes.Soft(), footer_links=["api", "gradio"])
+        theme=gr.themes.Soft(), css=PAGE_CSS, footer_links=["api", "gradio"])

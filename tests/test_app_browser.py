@@ -7,9 +7,11 @@ test. A screenshot is saved in the test's tmp folder (path printed).
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from app_server import EXAMPLES, running_app
 
@@ -195,3 +197,21 @@ def test_a_file_that_is_not_a_picture_gets_a_message(page, tmp_path):
     toast = page.locator(".toast-body", has_text="holiday.jpg")
     toast.wait_for(timeout=30_000)
     assert "image" in toast.inner_text() and "Traceback" not in toast.inner_text()
+
+
+def test_every_colour_swatch_stands_out_from_its_panel(page):
+    """A white Text swatch on a white panel must still show as a swatch: its edge differs from the panel."""
+    page.wait_for_selector("#reel-text-color button.dialog-button")
+    for elem, colour in (("reel-text-color", (255, 255, 255)), ("reel-highlight-color", (255, 210, 63)),
+                         ("reel-outline-color", (0, 0, 0))):
+        block = page.locator(f"#{elem}")
+        block.scroll_into_view_if_needed()
+        shot = Image.open(io.BytesIO(block.screenshot())).convert("RGB")
+        outer, inner = block.bounding_box(), block.locator("button.dialog-button").bounding_box()
+        left, top = round(inner["x"] - outer["x"]), round(inner["y"] - outer["y"])
+        middle = top + round(inner["height"] / 2)
+        panel = shot.getpixel((left + round(inner["width"]) + 8, middle))  # beside the swatch
+        centre = shot.getpixel((left + round(inner["width"] / 2), middle))
+        edge = [shot.getpixel((x, middle)) for x in range(left - 2, left + 3)]  # across its left edge
+        assert max(abs(a - b) for a, b in zip(centre, colour)) <= 3, (elem, centre)
+        assert max(abs(a - b) for pixel in edge for a, b in zip(pixel, panel)) >= 60, (elem, edge, panel)
