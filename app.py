@@ -36,7 +36,7 @@ from reel.styles import STYLE_NAMES, describe_styles
 from webui import cache, owners, player, timings
 from webui.picture import PictureInput
 from webui.typed_json import TypedJSON
-from webui.progress import PROGRESS_CSS, TERMINAL, progress_html
+from webui.progress import PROGRESS_CSS, TERMINAL, event_progress, follow_on, progress_html
 from workers import jobs, settings
 
 log = logging.getLogger("reel.app")
@@ -120,14 +120,18 @@ def language_note(alignment, chosen: str) -> str:
 
 
 @user_errors
-def preview_subtitles(image, audio, lyrics, transcribe, language, *controls):
-    """Time the lyrics (seconds) and show the still frame, the word table, the SRT and the player."""
+def preview_subtitles(image, audio, lyrics, transcribe, language, bar=gr.Progress(), *controls):
+    """Time the lyrics (seconds) and show the still frame, the word table, the SRT and the player.
+
+    The event's progress bar follows the checks and the aligner (20-40 s for a 3-minute song)."""
     need(image, "an image")
     need(audio, "a song")
     options = page_options(*controls)
     text = sung_lyrics(lyrics, transcribe)
+    progress = event_progress(bar)
+    progress("checking", 0.0)
     validate_inputs(image, audio, text)
-    alignment = align_only(audio, text, options.aligner, language=check_language(language))
+    alignment = align_only(audio, text, options.aligner, progress, language=check_language(language))
     if not alignment.words:
         raise ReelError("no words were heard in the song")
     if alignment.transcribed:
@@ -327,7 +331,7 @@ def health() -> dict:
 @user_errors
 def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dict] = None,
                       words: Optional[list] = None, font: Optional[str] = None,
-                      request: gr.Request = None) -> str:
+                      request: gr.Request = None, bar=gr.Progress()) -> str:
     """Make a reel and wait for it; returns the MP4 (for short songs; use create_video for long ones).
 
     Args:
@@ -340,7 +344,7 @@ def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dic
     """
     owner = owners.owner_of(request)
     job = create_video(image, audio, lyrics, options, words, font, request)
-    job = jobs.wait_for_job(job["id"], timeout=SYNC_WAIT_SECONDS, owner=owner)
+    job = jobs.wait_for_job(job["id"], timeout=SYNC_WAIT_SECONDS, owner=owner, on_update=follow_on(bar))
     if job["state"] == "failed":
         raise ReelError(f"the video could not be made: {job.get('error') or 'unknown error'}")
     if job["state"] != "completed":
@@ -349,7 +353,7 @@ def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dic
 
 
 @user_errors
-def align_lyrics(audio: str, lyrics: str, language: str = "auto") -> dict:
+def align_lyrics(audio: str, lyrics: str, language: str = "auto", bar=gr.Progress()) -> dict:
     """Time every lyric word in the song (no video); edit the times and pass them to create_video.
 
     Args:
@@ -362,7 +366,7 @@ def align_lyrics(audio: str, lyrics: str, language: str = "auto") -> dict:
     """
     try:
         alignment = align_only(need(audio, "a song"), (lyrics or "").strip() or None,
-                               language=check_language(language or AUTO_LANGUAGE))
+                               progress=event_progress(bar), language=check_language(language or AUTO_LANGUAGE))
     finally:
         cache.forget_upload(demo, audio)
     return {"words": [w.to_dict() for w in alignment.words], "transcribed": alignment.transcribed,

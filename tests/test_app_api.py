@@ -100,11 +100,28 @@ def test_submit_poll_download_delete_list(client, example, tmp_path):
         client.predict(job["id"], api_name="/get_job")
 
 
+def progress_texts(job) -> list[str]:
+    """Every progress text (gr.Progress on the server) a submitted call's status showed until it finished."""
+    seen: list[str] = []
+    while not job.done():
+        for unit in job.status().progress_data or []:
+            if unit.desc and seen[-1:] != [unit.desc]:
+                seen.append(unit.desc)
+        time.sleep(0.05)
+    return seen
+
+
 def test_sync_render_uses_edited_timings(client, example, data_dir):
-    words = client.predict(example["audio"], example["lyrics"], api_name="/align_lyrics")["words"]
+    timing = client.submit(example["audio"], example["lyrics"], api_name="/align_lyrics")
+    assert "Timing the words" in progress_texts(timing)
+    words = timing.result()["words"]
     words[0].update(text="GOLDEN", start=0.5)
-    video = client.predict(example["image"], example["audio"], example["lyrics"], {**SMALL, "size": "320x320"},
+    render = client.submit(example["image"], example["audio"], example["lyrics"], {**SMALL, "size": "320x320"},
                            words, api_name="/create_video_sync")
+    following = progress_texts(render)  # the job's own bar: queued, then stage and percent
+    assert following and all(t == "Waiting in the queue…" or t.endswith(" %") or t.startswith("Done")
+                             for t in following), following
+    video = render.result()
     assert_reel(Path(video), 320, 320, 15.0)
     newest = client.predict("completed", 1, api_name="/list_jobs")[0]
     srt = (data_dir / "jobs" / newest["id"] / "captions.srt").read_text(encoding="utf-8")

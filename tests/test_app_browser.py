@@ -152,12 +152,29 @@ def seek_and_look(page, seconds: float) -> dict:
     }""", seconds)
 
 
+def record_event_progress(page) -> None:
+    """Collect every text Gradio's progress bars show (gr.Progress: "Timing the words - 40.0%")."""
+    page.evaluate("""() => {
+        window.reelEventProgress = [];
+        new MutationObserver(() => {
+            for (const level of document.querySelectorAll('.progress-level-inner')) {
+                const text = level.innerText.replace(/\\s+/g, ' ').trim();
+                if (text && window.reelEventProgress.at(-1) !== text) window.reelEventProgress.push(text);
+            }
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+
+
 def test_the_player_shows_each_template_as_it_renders(page, tmp_path):
     page.wait_for_selector("#reel-preview-btn")
     page.get_by_text("song.mp3").click()
     page.wait_for_function("document.querySelector('#reel-lyrics textarea').value.includes('Golden light')")
+    record_event_progress(page)
     page.click("#reel-preview-btn")
     page.wait_for_selector("#reel-player .reel-player audio", state="attached", timeout=120_000)
+    shown = page.evaluate("window.reelEventProgress")  # the preview said what it was doing while it worked
+    assert any(text.startswith("Checking the files") for text in shown), shown
+    assert any(text.startswith("Timing the words") for text in shown), shown
     second = page.evaluate("+document.querySelectorAll('#reel-player .reel-word')[1].dataset.s")
     looks = {}
     for style in ("box", "bounce", "word", "typewriter", "glow"):

@@ -28,7 +28,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from PIL import Image
 
@@ -178,11 +178,16 @@ def job_outputs(job_id: str, owner: Optional[str] = None) -> list[Path]:
     return [path for path in paths if path.is_file()]
 
 
-def wait_for_job(job_id: str, timeout: float, poll: float = 0.5, owner: Optional[str] = None) -> dict:
-    """Poll until the job is completed, failed or cancelled; ReelError after `timeout` s."""
+def wait_for_job(job_id: str, timeout: float, poll: float = 0.5, owner: Optional[str] = None,
+                 on_update: Optional[Callable[[dict], None]] = None) -> dict:
+    """Poll until the job is completed, failed or cancelled; ReelError after `timeout` s.
+
+    `on_update(job)` sees the job at every poll (to show its progress)."""
     deadline = time.monotonic() + timeout
     while True:
         job = get_job(job_id, owner)
+        if on_update is not None:
+            on_update(job)
         if job["state"] in TERMINAL:
             return job
         if time.monotonic() >= deadline:
