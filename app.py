@@ -30,6 +30,8 @@ from reel.errors import ReelError
 from reel.lrc import read_lyrics
 from reel.languages import AUTO as AUTO_LANGUAGE, LANGUAGES, check_language
 from reel.model import POSITIONS, WORDS_SCHEMA, ReelOptions, Word, options_schema
+from reel.fonts import check_font_file
+from reel.media import decode_audio, load_image
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
 from reel.styles import STYLE_NAMES, describe_styles
@@ -152,13 +154,32 @@ def refresh_preview(image, audio, rows, *controls):
 
 @user_errors
 def load_lyrics_file(path: str) -> str:
-    """The text of an uploaded lyrics or LRC file, checked (a corrupt LRC is a message now)."""
+    """The text of an uploaded lyrics or LRC file, checked (a corrupt LRC is a message now).
+
+    The file leaves Gradio's cache at once: its text is in the lyrics box now, or it was refused."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ReelError(f"{Path(path).name} is not UTF-8 text") from None
+    finally:
+        cache.forget_upload(demo, path)
     read_lyrics(text)
     return text
+
+
+def refuse_bad_upload(check):
+    """A page upload handler: a file `check` accepts stays; a refused one leaves Gradio's cache at
+    once, the input is emptied and the reason shown (the page reuses accepted uploads for every preview)."""
+    def handler(path: Optional[str]):
+        if path:
+            try:
+                check(path)
+            except ReelError as exc:
+                cache.forget_upload(demo, path)
+                gr.Warning(str(exc))
+                return None
+        return gr.skip()
+    return handler
 
 
 def clear_preview():
@@ -481,6 +502,9 @@ def build() -> gr.Blocks:
         words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)
+        font_file = controls[2]  # style_controls' order
+        for upload, check in ((image, load_image), (audio, decode_audio), (font_file, check_font_file)):
+            upload.upload(refuse_bad_upload(check), upload, upload, **private)
         lyrics_file.upload(load_lyrics_file, lyrics_file, lyrics, **private)
         create_btn.click(start_job, [token, image, audio, lyrics, transcribe, words_table, language, *controls],
                          [job_id, progress, timer, *finished], **private)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -225,3 +226,13 @@ def test_optional_login(tmp_path, example):
         with pytest.raises(Exception):
             Client(url, verbose=False).predict(api_name="/health")
         assert "counts" in Client(url, auth=("ann", "s3cret"), verbose=False).predict(api_name="/health")
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_leaves_no_file(client, data_dir, tmp_path):
+    big = tmp_path / "huge-song.mp3"
+    with open(big, "wb") as fh:
+        fh.truncate(101 * 2**20)  # over the 100 MB upload limit (sparse: no real disk use)
+    with open(big, "rb") as fh:
+        answer = httpx.post(f"{client.src.rstrip('/')}/gradio_api/upload", files={"files": fh}, timeout=120)
+    assert answer.status_code == 413 and "maximum allowed size" in answer.text, answer.text[:200]
+    assert [p for p in (data_dir / "gradio").rglob("*") if p.is_file() and p.stat().st_size > 2**20] == []

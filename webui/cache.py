@@ -4,10 +4,10 @@ Gradio keeps every upload in its cache folder (GRADIO_TEMP_DIR) and copies every
 it serves there too (named by a hash of the content), with nothing removing them. A job
 keeps its own copies of its inputs, so:
 - `forget_upload`: an API call's uploads are removed as soon as the call has used them
-  (accepted or refused);
+  (accepted or refused), and so are the page's refused uploads and its lyrics files;
 - `forget_served`: when a job is deleted, the copies Gradio made to serve its outputs
   are removed, so the video's URL stops answering;
-- everything else (the page's uploads, which it reuses for every preview; the copies
+- everything else (the page's accepted uploads, which it reuses for every preview; the copies
   Gradio's MCP server makes of data: URLs; its empty temporary files) goes with
   `start_sweeper`: files older than REEL_CACHE_MAX_AGE are removed.
 """
