@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_CODE = [ROOT / "app.py", *(p for d in ("reel", "webui", "workers") for p in (ROOT / d).rglob("*.py"))]
 LOCAL_PACKAGES = {"app", "reel", "webui", "workers"}
 # Runtime requirements no module imports by name, and who needs them.
-INDIRECT = {"redis": "huey's RedisHuey, the queue when REEL_QUEUE_URL is redis://"}
+INDIRECT = {"redis": "huey's RedisHuey, the queue when REEL_QUEUE_URL is redis://",
+            "websockets": "a resolver floor (>= 13) for elevenlabs beside runpod and gradio"}
 
 
 def _requirements(name: str) -> set[str]:
