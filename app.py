@@ -26,12 +26,13 @@ from typing import Optional
 
 import gradio as gr
 
+from reel.align import check_transcription
 from reel.errors import ReelError
+from reel.fonts import check_font_file
 from reel.lrc import read_lyrics
 from reel.languages import AUTO as AUTO_LANGUAGE, LANGUAGES, check_language
-from reel.model import POSITIONS, WORDS_SCHEMA, ReelOptions, Word, options_schema
-from reel.fonts import check_font_file
 from reel.media import decode_audio, load_image
+from reel.model import POSITIONS, WORDS_SCHEMA, ReelOptions, Word, options_schema
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
 from reel.styles import STYLE_NAMES, describe_styles
@@ -100,6 +101,15 @@ def job_options(options: ReelOptions) -> tuple[dict, Optional[str]]:
 def sung_lyrics(lyrics: Optional[str], transcribe: bool) -> Optional[str]:
     """The lyrics to align, or None to transcribe the song instead."""
     return None if transcribe else (lyrics or "")
+
+
+def can_transcribe() -> bool:
+    """Whether a song without lyrics can be transcribed here (only ElevenLabs can: offline is too wrong)."""
+    try:
+        check_transcription()
+        return True
+    except ReelError:
+        return False
 
 
 def has_rows(rows) -> bool:
@@ -284,7 +294,8 @@ def create_video(image: str, audio: str, lyrics: str, options: Optional[dict] = 
         image: the picture (JPEG, PNG, WebP, ...), shown for the whole song.
         audio: the song (MP3, WAV, M4A, FLAC, OGG, ...).
         lyrics: the sung words, one line per lyric line, or the text of an LRC file (its line times
-            keep each line in place); leave empty to transcribe the song.
+            keep each line in place); leave empty to transcribe the song
+            (only where ElevenLabs is set up; otherwise refused, asking for the lyrics).
         options: render options, e.g. {"style": "karaoke", "size": "1080x1920"}; every option with its
             type and range is in the schema (style, size, font, font_size, colours, position, zoom...).
         words: optional word timings from align_lyrics ([{"text", "start", "end", "line"}, ...]).
@@ -358,7 +369,8 @@ def create_video_sync(image: str, audio: str, lyrics: str, options: Optional[dic
     Args:
         image: the picture shown for the whole song.
         audio: the song.
-        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song
+            (only where ElevenLabs is set up; otherwise refused, asking for the lyrics).
         options: render options as for create_video.
         words: optional word timings from align_lyrics.
         font: optional TTF/OTF font file to draw the captions with.
@@ -379,7 +391,8 @@ def align_lyrics(audio: str, lyrics: str, language: str = "auto", bar=gr.Progres
 
     Args:
         audio: the song.
-        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song.
+        lyrics: the sung words, one line per lyric line; leave empty to transcribe the song
+            (only where ElevenLabs is set up; otherwise refused, asking for the lyrics).
         language: the lyrics' language, an ISO 639-1 code such as es, de, hi; "auto" detects it.
     Returns:
         {"words": [{"text", "start", "end", "line", "confidence"}, ...], "transcribed": bool,
@@ -448,8 +461,9 @@ def build() -> gr.Blocks:
                         lyrics_file = gr.UploadButton("Load lyrics from a file (.txt, or .lrc with line times)",
                                                       file_types=[".lrc", ".txt"], size="sm",
                                                       elem_id="reel-lyrics-file")
-                        transcribe = gr.Checkbox(False, label="No lyrics: transcribe the song "
-                                                              "(the words are a machine guess)")
+                        transcribe = gr.Checkbox(False, label="No lyrics: transcribe the song with ElevenLabs "
+                                                              "Scribe (the words are a machine guess)",
+                                                 visible=can_transcribe())
                         language = gr.Dropdown([("Auto (detect from the lyrics)", AUTO_LANGUAGE)]
                                                + [(lang.name, lang.code) for lang in LANGUAGES.values()],
                                                value=AUTO_LANGUAGE, label="Lyrics language",

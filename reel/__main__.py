@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from reel.align import check_transcription
 from reel.errors import ReelError
 from reel.lrc import read_lyrics, write_lrc
 from reel.languages import check_language
@@ -83,6 +84,8 @@ def _render_outputs(args: argparse.Namespace, out: Path) -> dict[str, Path]:
 def cmd_render(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
     extra = _render_outputs(args, out)
+    if not args.lyrics and not args.words:
+        check_transcription(args.aligner)
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
     edited = words_from_json(_read_text(args.words, "word timings")) if args.words else None
     options = ReelOptions(style=args.style, size=args.size, aligner=args.aligner, **font_choice(args.font),
@@ -110,6 +113,8 @@ def cmd_render(args: argparse.Namespace) -> None:
 def cmd_align(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
     lrc = _output_path(args.lrc) if args.lrc else None
+    if not args.lyrics:
+        check_transcription(args.aligner)
     lyrics = _read_text(args.lyrics, "lyrics") if args.lyrics else None
     alignment = align_only(args.audio, lyrics, args.aligner, StderrProgress(), check_language(args.language))
     lines = line_texts(alignment.words, read_lyrics(lyrics).lyrics if lyrics else None)
@@ -131,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="make the video")
     render.add_argument("--image", required=True)
     render.add_argument("--audio", required=True)
-    render.add_argument("--lyrics", help="UTF-8 lyrics or .lrc file (omit to transcribe the audio)")
+    render.add_argument("--lyrics", help="UTF-8 lyrics or .lrc file (omit only to transcribe with ElevenLabs)")
     render.add_argument("--out", required=True, help="output .mp4")
     render.add_argument("--style", choices=STYLE_NAMES, default="karaoke")
     render.add_argument("--size", choices=SIZES, default="1080x1920")
@@ -165,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(run=cmd_render)
     align = sub.add_parser("align", help="word timings only")
     align.add_argument("--audio", required=True)
-    align.add_argument("--lyrics", help="UTF-8 lyrics or .lrc file (omit to transcribe the audio)")
+    align.add_argument("--lyrics", help="UTF-8 lyrics or .lrc file (omit only to transcribe with ElevenLabs)")
     align.add_argument("--out", required=True, help="output words .json")
     align.add_argument("--lrc", help="also write the enhanced LRC (word times) here")
     align.add_argument("--aligner", choices=ALIGNERS, default="auto")

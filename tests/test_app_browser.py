@@ -237,6 +237,7 @@ def test_a_lyrics_file_leaves_the_cache_once_read(page, data_dir, tmp_path):
     chooser.value.set_files(str(lrc))
     page.wait_for_function("document.querySelector('#reel-lyrics textarea').value.includes('Paper lanterns')")
     assert "my-song.lrc" not in cached_names(data_dir)
+    assert page.get_by_text("No lyrics: transcribe").count() == 0  # offline transcription is not offered
 
 
 def test_every_colour_swatch_stands_out_from_its_panel(page):

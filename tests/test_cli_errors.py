@@ -5,6 +5,7 @@ import sys
 import imageio_ffmpeg
 import pytest
 
+from reel.align import NO_OFFLINE_TRANSCRIPTION
 
 
 def _reel(*args, env=None):
@@ -86,6 +87,15 @@ def test_bad_input(inputs, case, expected):
     assert last.startswith("reel: error:") and expected in last
     assert "Traceback" not in proc.stderr
     assert list((tmp / "out").iterdir()) == []  # nothing partial left behind
+
+
+@pytest.mark.parametrize("command", ["render", "align"])
+def test_no_lyrics_without_a_transcriber_asks_for_them(inputs, command):
+    out = inputs["out"] if command == "render" else inputs["tmp"] / "out" / "words.json"
+    proc = _reel(command, *(["--image", inputs["image"]] if command == "render" else []), "--audio", inputs["audio"],
+                 "--out", out, env={"ELEVENLABS_API_KEY": ""})
+    assert proc.returncode == 2 and proc.stderr.strip() == f"reel: error: {NO_OFFLINE_TRANSCRIPTION}"
+    assert list((inputs["tmp"] / "out").iterdir()) == []
 
 
 def test_align_bad_audio_exit_code(inputs):

@@ -63,9 +63,16 @@ def test_input_extension_comes_from_the_content_not_the_name(data_dir, song, tmp
     upload.mkdir()
     shutil.copy(song["wav"], upload / "song.mp3")  # a WAV named .mp3
     shutil.copy(song["image"], upload / "cover.png.exe")
-    job = jobs.create_job(upload / "cover.png.exe", upload / "song.mp3", None)
-    assert sorted(os.listdir(data_dir / "jobs" / job["id"])) == ["audio.wav", "image.jpg"]
-    assert job["inputs"] == {"image": "image.jpg", "audio": "audio.wav", "lyrics": None, "timings": None}
+    job = jobs.create_job(upload / "cover.png.exe", upload / "song.mp3", song["lyrics"])
+    assert sorted(os.listdir(data_dir / "jobs" / job["id"])) == ["audio.wav", "image.jpg", "lyrics.txt"]
+    assert job["inputs"] == {"image": "image.jpg", "audio": "audio.wav", "lyrics": "lyrics.txt", "timings": None}
+
+
+def test_no_lyrics_and_no_transcriber_is_refused_before_any_work(data_dir, song, monkeypatch):
+    monkeypatch.delenv("ELEVENLABS_API_KEY", raising=False)
+    with pytest.raises(ReelError, match="please paste the lyrics"):
+        jobs.create_job(song["image"], song["audio"], None)
+    assert not (data_dir / "jobs").exists() or list((data_dir / "jobs").iterdir()) == []
 
 
 def test_traversal_in_upload_paths_cannot_write_outside_the_job_folder(data_dir, song, tmp_path):

@@ -32,6 +32,7 @@ from typing import Callable, Optional
 
 from PIL import Image
 
+from reel.align import check_transcription
 from reel.errors import ReelError
 from reel.fonts import check_font_file, font_suffix
 from reel.media import probe_audio
@@ -65,6 +66,8 @@ def create_job(image_path, audio_path, lyrics: Optional[str], options: Optional[
         check_font_file(font_file)
     timings = words_from_dicts(words) if words is not None else None
     backend = backends.resolve(backend)
+    if lyrics is None and timings is None:
+        check_transcription(reel_options.aligner)  # no lyrics, and no aligner to transcribe the song
     duration = validate_inputs(image_path, audio_path, lyrics, reel_options)
     if timings is not None:
         fit_words(timings, duration)

@@ -3,7 +3,7 @@
 Job input (RunPod's `{"input": {...}}`):
   image, audio   base64 data (a `data:` URI prefix is fine) or an https URL
   image_name, audio_name   optional file names (their extension helps probing)
-  lyrics         the lyrics text, or null to transcribe
+  lyrics         the lyrics text, or null to transcribe (ElevenLabs only: the worker needs ELEVENLABS_API_KEY)
   options        `ReelOptions` as a dict (style, size, encoder, ...)
   words          optional hand-edited timings [{"text", "start", "end", "line"}, ...]
   font, font_name  optional TTF/OTF to draw the captions with (base64 or an https URL)

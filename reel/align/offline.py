@@ -16,8 +16,9 @@ pronounce, or that no search placed in the time budget, are spread between
 their neighbours with a low confidence. Every word comes back timed, in order,
 inside the audio.
 
-`transcribe` is plain PocketSphinx recognition with the en-us language model, for
-audio without lyrics; its words are grouped in lines at pauses.
+There is no offline transcription: PocketSphinx's en-us recogniser got more words
+wrong than right even on clear speech (benchmarks/transcribe_bench.py), so audio
+without lyrics needs ElevenLabs (reel.align.check_transcription says so).
 """
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ import pocketsphinx
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.pronounce import dictionary_key, prefetch, pronounce
 from reel.align.voice import voice_onset
-from reel.errors import ReelError
 from reel.languages import LANGUAGES
 from reel.lyrics import Lyrics, line_languages
 from reel.model import Progress, Word
@@ -82,11 +82,6 @@ PAUSE_CONFIDENCE = 0.3  # a guessed word the search took for a pause
 ODD_CONFIDENCE, ODD_SHORT, ODD_LONG = 0.4, 0.35, 3.0  # duration / expected from its phones
 INTERPOLATED_CONFIDENCE = 0.1
 TAIL_GAP_S = 0.1  # pause before unplaced words after the last placed one
-# Narrow recognition search: the default one takes ~0.8 s per second of music.
-RECOGNITION = {"fwdflat": False, "bestpath": False, "maxhmmpf": 1500, "maxwpf": 5,
-               "beam": 1e-40, "wbeam": 1e-30, "pl_window": 10}
-LINE_PAUSE_S = 0.8  # a pause this long starts a new line in a transcription
-LINE_MAX_WORDS = 8
 
 
 @dataclass
@@ -387,33 +382,3 @@ def _dictionary() -> pocketsphinx.Decoder:
     if _DICTIONARY is None:
         _DICTIONARY = _decoder()
     return _DICTIONARY
-
-
-_RECOGNIZER: Optional[pocketsphinx.Decoder] = None
-
-
-def transcribe(audio_path: Path, pcm: np.ndarray, progress: Progress) -> list[Word]:
-    """Recognise the words (en-us language model); lines break at pauses."""
-    global _RECOGNIZER
-    progress("aligning", 0.0)
-    if _RECOGNIZER is None:
-        _RECOGNIZER = pocketsphinx.Decoder(loglevel="FATAL", **RECOGNITION)
-    d = _RECOGNIZER
-    d.start_utt()
-    d.process_raw(_pcm16(pcm), False, True)  # whole utterance: batch mean normalisation
-    d.end_utt()
-    words: list[Word] = []
-    line, count, last_end = 0, 0, None
-    for s in d.seg() or []:
-        text = s.word.split("(")[0]
-        if text.startswith(("<", "[")):
-            continue
-        start, end = s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S
-        if words and (start - last_end >= LINE_PAUSE_S or count >= LINE_MAX_WORDS):
-            line, count = line + 1, 0
-        words.append(Word(text, start, end, line, min(1.0, max(0.0, s.prob))))
-        count, last_end = count + 1, end
-    progress("aligning", 1.0)
-    if not words:
-        raise ReelError("no words could be recognised in the audio; paste the lyrics instead")
-    return words
