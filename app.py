@@ -27,6 +27,7 @@ from typing import Optional
 import gradio as gr
 
 from reel.align import check_transcription
+from reel.clip import check_inside, explicit_span
 from reel.errors import ReelError
 from reel.fonts import check_font_file
 from reel.lrc import read_lyrics
@@ -36,7 +37,7 @@ from reel.model import POSITIONS, WORDS_SCHEMA, ReelOptions, Word, options_schem
 from reel.pipeline import align_only, validate_inputs
 from reel.preview import preview_frame
 from reel.styles import STYLE_NAMES, describe_styles
-from webui import cache, owners, player, timings
+from webui import cache, clip_controls, owners, player, timings
 from webui.picture import PictureInput
 from webui.typed_json import TypedJSON
 from webui.progress import PROGRESS_CSS, TERMINAL, event_progress, follow_on, progress_html
@@ -82,14 +83,17 @@ def need(value, what: str):
 
 def page_options(style: str, size: str, font_file: Optional[str], font_size: float, outline_width: float,
                  shadow: float, text_color: str, highlight_color: str, outline_color: str,
-                 position: str, waveform: bool, progress_bar: bool) -> ReelOptions:
+                 position: str, waveform: bool, progress_bar: bool, platform: str, clip_start: str,
+                 clip_end: str) -> ReelOptions:
     """The render options chosen with the page's controls (sizes of 0 = the template's own).
 
-    `font_file` is the uploaded font's path on this server (checked as a font here)."""
-    return ReelOptions(style=style, size=size, font_file=font_file or "", font_size=int(font_size or 0),
-                       outline_width=int(outline_width or 0), shadow=int(shadow or 0), text_color=text_color,
-                       highlight_color=highlight_color, outline_color=outline_color, position=position,
-                       waveform=bool(waveform), progress_bar=bool(progress_bar))
+    `font_file` is the uploaded font's path on this server (checked as a font here); a
+    platform sets the frame size; the clip's start and end are page text (`webui.clip_controls`)."""
+    return ReelOptions(style=style, size=clip_controls.platform_size(platform, size), font_file=font_file or "",
+                       font_size=int(font_size or 0), outline_width=int(outline_width or 0), shadow=int(shadow or 0),
+                       text_color=text_color, highlight_color=highlight_color, outline_color=outline_color,
+                       position=position, waveform=bool(waveform), progress_bar=bool(progress_bar),
+                       platform=platform or "", clip=clip_controls.clip_option(clip_start, clip_end))
 
 
 def job_options(options: ReelOptions) -> tuple[dict, Optional[str]]:
@@ -142,7 +146,9 @@ def preview_subtitles(image, audio, lyrics, transcribe, language, bar=gr.Progres
     text = sung_lyrics(lyrics, transcribe)
     progress = event_progress(bar)
     progress("checking", 0.0)
-    validate_inputs(image, audio, text)
+    song_seconds = validate_inputs(image, audio, text)
+    if (span := explicit_span(options.clip)) is not None:  # a whole song may pass a platform's limit here:
+        check_inside(span, song_seconds)                   # the preview is where its chorus is found
     alignment = align_only(audio, text, options.aligner, progress, language=check_language(language))
     if not alignment.words:
         raise ReelError("no words were heard in the song")
@@ -157,9 +163,37 @@ def preview_subtitles(image, audio, lyrics, transcribe, language, bar=gr.Progres
 @user_errors
 def refresh_preview(image, audio, rows, *controls):
     """Redraw the still, SRT and player after a table edit or a style change."""
+    return refreshed_views(image, audio, rows, controls)
+
+
+def refreshed_views(image, audio, rows, controls) -> tuple:
+    """The preview views for the page's controls, or skips while there is no preview to redraw."""
     if not (image and audio and has_rows(rows)):
         return gr.skip(), gr.skip(), gr.skip()
     return preview_views(image, audio, timings.rows_to_words(rows), page_options(*controls))
+
+
+@user_errors
+def clip_edited(image, audio, rows, *controls):
+    """A new clip start/end: the span in words beside the boxes (or what is wrong with it), and
+    the player playing just that part."""
+    try:
+        note = clip_controls.clip_note(*controls[-3:])  # page_options' last three: platform, start, end
+        views = refreshed_views(image, audio, rows, controls)
+    except ReelError as exc:
+        return f"⚠ {exc}", gr.skip(), gr.skip(), gr.skip()
+    return note, *views
+
+
+@user_errors
+def find_chorus(audio, lyrics, transcribe, rows, platform):
+    """Fill the clip's start and end with the chorus found in the table's words."""
+    return clip_controls.chorus_times(need(audio, "a song"), sung_lyrics(lyrics, transcribe), rows, platform)
+
+
+def platform_chosen(platform: str, size: str):
+    """A platform fixes the frame size: show it, and free the choice again for none."""
+    return gr.Radio(value=clip_controls.platform_size(platform, size), interactive=not platform)
 
 
 @user_errors
@@ -441,6 +475,21 @@ def style_controls() -> list:
             position, waveform, progress_bar]
 
 
+def post_controls() -> tuple[list, gr.Button, gr.Markdown]:
+    """Platform and clip (page_options' last arguments), the "Find the chorus" button, the chosen span."""
+    with gr.Accordion("Platform and clip", open=True):
+        platform = gr.Radio(clip_controls.platform_choices(), value=clip_controls.NO_PLATFORM, label="Post to",
+                            info="1080x1920, 30 fps, the platform's length limit; captions kept clear "
+                                 "of its buttons and text", elem_id="reel-platform")
+        with gr.Row(equal_height=True):
+            start = gr.Textbox(label="Clip start (s or m:ss)", placeholder="empty: the whole song",
+                               elem_id="reel-clip-start")
+            end = gr.Textbox(label="Clip end (s or m:ss)", placeholder="e.g. 1:35", elem_id="reel-clip-end")
+            chorus_btn = gr.Button("Find the chorus", size="sm", elem_id="reel-chorus-btn")
+        note = gr.Markdown(clip_controls.WHOLE_SONG, elem_id="reel-clip-note")
+    return [platform, start, end], chorus_btn, note
+
+
 def build() -> gr.Blocks:
     """The page and the API endpoints (one Blocks)."""
     private = {"api_visibility": "private"}
@@ -468,7 +517,10 @@ def build() -> gr.Blocks:
                                                + [(lang.name, lang.code) for lang in LANGUAGES.values()],
                                                value=AUTO_LANGUAGE, label="Lyrics language",
                                                elem_id="reel-language")
-                        controls = style_controls()
+                        looks = style_controls()
+                        posting, chorus_btn, clip_note = post_controls()
+                        controls = [*looks, *posting]
+                        platform, clip_start, clip_end = posting
                         with gr.Row():
                             preview_btn = gr.Button("Preview subtitles", elem_id="reel-preview-btn")
                             create_btn = gr.Button("Create video", variant="primary", elem_id="reel-create-btn")
@@ -511,8 +563,15 @@ def build() -> gr.Blocks:
         preview_btn.click(preview_subtitles, [image, audio, lyrics, transcribe, language, *controls],
                           [still, words_table, srt, player_view], concurrency_id="align",
                           concurrency_limit=ALIGN_CONCURRENCY, **private)
-        for control in controls:
+        for control in looks:
             control.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
+        size = looks[1]  # style_controls() order
+        platform.change(platform_chosen, [platform, size], size, **private)
+        gr.on([platform.change, clip_start.submit, clip_start.blur, clip_end.submit, clip_end.blur], clip_edited,
+              [image, audio, words_table, *controls], [clip_note, *preview_outputs], **private)
+        chorus_btn.click(find_chorus, [audio, lyrics, transcribe, words_table, platform], [clip_start, clip_end],
+                         **private).success(clip_edited, [image, audio, words_table, *controls],
+                                            [clip_note, *preview_outputs], **private)
         words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)

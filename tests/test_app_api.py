@@ -5,6 +5,7 @@ small frame size to keep the suite fast; the bundled example song is ~16 s.
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -186,6 +187,44 @@ def test_a_font_file_of_ones_own(client, example, data_dir, tmp_path):
         client.predict(example["image"], example["audio"], example["lyrics"], SMALL, None, handle_file(str(fake)),
                        api_name="/create_video")
     assert "brand.ttf is not a font file" in str(error.value) and "Traceback" not in str(error.value)
+
+
+def test_a_clip_given_as_start_end_and_the_chorus_found(client, example, data_dir):
+    job = client.predict(example["image"], example["audio"], example["lyrics"], {**SMALL, "clip": [4, 12]},
+                         api_name="/create_video")
+    done = wait_done(client, job["id"])
+    assert done["state"] == "completed" and done["clip"] == [4.0, 12.0], done
+    assert float(ffprobe(Path(client.predict(job["id"], api_name="/download_video")))["format"]["duration"]) \
+        == pytest.approx(8.0, abs=0.05)
+    words = client.predict(example["audio"], example["lyrics"], api_name="/align_lyrics")["words"]
+    chorus = [w for w in words if w["line"] in (2, 3)]  # the lines under the example's [Chorus]
+    done = wait_done(client, client.predict(example["image"], example["audio"], example["lyrics"],
+                                            {**SMALL, "clip": "chorus"}, api_name="/create_video")["id"])
+    start, end = done["clip"]
+    assert start == pytest.approx(chorus[0]["start"] - 1.0, abs=0.05) and chorus[-1]["end"] <= end <= 16.1
+    shown = (data_dir / "jobs" / done["id"] / "words.json").read_text(encoding="utf-8")
+    assert [w["text"] for w in json.loads(shown)["words"]] == [w["text"] for w in chorus]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"clip": "10-30"}, "the clip ends at 30 s, after the end of the song (16.0 s)"),
+    ({"clip": [9, 5]}, "the clip ends (5 s) before it starts (9 s)"),
+    ({"clip": "1-2.5"}, "the clip is 1.5 s long; make it at least 3 s"),
+    ({"clip": "0-75", "platform": "shorts"}, "YouTube Shorts takes videos of at most 60 s"),
+])
+def test_bad_clips_are_refused_with_no_job_left(client, example, data_dir, options, message):
+    before = sorted(p.name for p in (data_dir / "jobs").iterdir())
+    with pytest.raises(AppError) as error:
+        client.predict(example["image"], example["audio"], example["lyrics"], options, api_name="/create_video")
+    assert message in str(error.value) and "Traceback" not in str(error.value)
+    assert sorted(p.name for p in (data_dir / "jobs").iterdir()) == before
+
+
+def test_chorus_of_a_song_without_one_fails_the_job_with_a_message(client, example):
+    job = client.predict(example["image"], example["audio"], "golden light on the water we walk along the shore",
+                         {**SMALL, "clip": "chorus"}, api_name="/create_video")
+    done = wait_done(client, job["id"])
+    assert done["state"] == "failed" and "no chorus found" in done["error"], done
 
 
 def test_unknown_job_is_a_clear_error(client):

@@ -256,3 +256,73 @@ def test_every_colour_swatch_stands_out_from_its_panel(page):
         edge = [shot.getpixel((x, middle)) for x in range(left - 2, left + 3)]  # across its left edge
         assert max(abs(a - b) for a, b in zip(centre, colour)) <= 3, (elem, centre)
         assert max(abs(a - b) for pixel in edge for a, b in zip(pixel, panel)) >= 60, (elem, edge, panel)
+
+
+def word_start(page, text: str) -> float:
+    """Start (s of the player's time line) of the first word `text` in the player."""
+    return page.evaluate("""(text) => +[...document.querySelectorAll('#reel-player .reel-word')]
+        .find((w) => w.innerText === text).dataset.s""", text)
+
+
+def clip_of_player(page) -> list:
+    return page.evaluate("""() => { const d = document.querySelector('#reel-player .reel-player').dataset;
+        return [d.clipStart === undefined ? null : +d.clipStart, d.clipEnd === undefined ? null : +d.clipEnd]; }""")
+
+
+def test_find_the_chorus_play_just_it_and_render_it(page, data_dir):
+    """Platform Shorts, "Find the chorus" fills the clip (the example's [Chorus] lines), the player
+    plays only that part with the clip's caption times; a bad clip is one message and no job; the
+    video is the clip."""
+    page.wait_for_selector("#reel-preview-btn")
+    page.get_by_text("song.mp3").click()
+    page.wait_for_function("document.querySelector('#reel-lyrics textarea').value.includes('Golden light')")
+    page.click("#reel-preview-btn")
+    page.wait_for_selector("#reel-player .reel-player audio", state="attached", timeout=120_000)
+    sung_at = word_start(page, "Sing")  # the chorus's first word, in the whole song
+    assert clip_of_player(page) == [None, None]
+
+    page.locator("#reel-platform").get_by_text("YouTube Shorts").click()
+    page.click("#reel-chorus-btn")
+    page.wait_for_function("document.querySelector('#reel-player .reel-player').dataset.clipStart !== undefined",
+                           timeout=60_000)
+    start_box, end_box = page.locator("#reel-clip-start textarea"), page.locator("#reel-clip-end textarea")
+    start, end = clip_of_player(page)
+    assert start == pytest.approx(sung_at - 1.0, abs=0.02) and sung_at < end <= 16.5
+    assert (start_box.input_value(), end_box.input_value()) == (f"0:{start:05.2f}".rstrip("0").rstrip("."),
+                                                                f"0:{end:05.2f}".rstrip("0").rstrip("."))
+    note = page.locator("#reel-clip-note").inner_text()
+    assert note.startswith("Clip: ") and f"({end - start:.1f} s of the song)" in note
+    assert word_start(page, "Sing") == pytest.approx(1.0, abs=0.02)  # caption times from the clip's start
+
+    play_at(page, 0.0)  # before the clip: the player jumps to its start
+    page.wait_for_function(f"document.querySelector('#reel-player audio').currentTime > {start + 1.2}")
+    state = player_state(page)
+    assert start + 1.2 < state["time"] < end and state["pages"][0].startswith("Sing it loud"), state
+    play_at(page, end - 0.4)  # its end pauses and rewinds to its start
+    page.wait_for_function(f"""(() => {{ const a = document.querySelector('#reel-player audio');
+        return a.paused && Math.abs(a.currentTime - {start}) < 0.05; }})()""", timeout=20_000)
+
+    jobs_before = len(list((data_dir / "jobs").glob("*"))) if (data_dir / "jobs").exists() else 0
+    start_box.fill("0:09")
+    end_box.fill("5")
+    end_box.press("Tab")
+    page.wait_for_function("document.querySelector('#reel-clip-note').innerText.includes('before it starts')")
+    assert page.locator("#reel-clip-note").inner_text() == "⚠ the clip ends (5 s) before it starts (9 s)"
+    page.click("#reel-create-btn")
+    toast = page.locator(".toast-body", has_text="before it starts")
+    toast.wait_for(timeout=30_000)
+    assert "Traceback" not in toast.inner_text()
+    jobs_after = len(list((data_dir / "jobs").glob("*"))) if (data_dir / "jobs").exists() else 0
+    assert jobs_after == jobs_before  # nothing queued, nothing left on disk
+
+    start_box.fill(f"{start:g}")
+    end_box.fill(f"{end:g}")
+    end_box.press("Tab")
+    page.wait_for_function("document.querySelector('#reel-clip-note').innerText.startsWith('Clip: 0:')")
+    page.click("#reel-create-btn")
+    page.wait_for_selector("#reel-progress [data-state=completed]", timeout=240_000)
+    page.wait_for_function("(() => { const v = document.querySelector('#reel-video video');"
+                           " return v && v.readyState >= 1 && v.videoWidth > 0; })()", timeout=60_000)
+    width, height, seconds = page.evaluate("(() => { const v = document.querySelector('#reel-video video');"
+                                           " return [v.videoWidth, v.videoHeight, v.duration]; })()")
+    assert (width, height) == (1080, 1920) and seconds == pytest.approx(end - start, abs=0.1)

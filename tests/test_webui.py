@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from reel.clip import parse_time
 from reel.errors import ReelError
 from reel.model import ReelOptions, Word
-from webui import timings
+from reel.platforms import PLATFORM_NAMES
+from webui import clip_controls, timings
 from webui.player import player_html
 from webui.progress import progress_html
 
@@ -75,3 +77,47 @@ def test_progress_bar(job, width, text):
     assert text in html
     if width:
         assert f'style="width:{width}"' in html and f'data-state="{job["state"]}"' in html
+
+
+def test_page_clip_boxes_become_the_clip_option():
+    assert clip_controls.clip_option(" 1:05 ", "1:35") == "65-95"
+    assert clip_controls.clip_option("", None) == ""  # both empty: the whole song
+    assert clip_controls.describe_clip("65-95.5") == "Clip: 1:05 to 1:35.5 (30.5 s of the song)"
+    assert clip_controls.describe_clip("") == clip_controls.WHOLE_SONG
+    for seconds in (0, 7.72, 59.999, 65, 3600.5):
+        shown = clip_controls.format_time(seconds)
+        assert parse_time(shown) == pytest.approx(round(seconds, 2)), shown
+
+
+@pytest.mark.parametrize("start, end, message", [
+    ("12", "", "give both its start and its end"), ("0:09", "5", "ends (5 s) before it starts (9 s)"),
+    ("10", "12", "at least 3 s"), ("soon", "20", "'soon' is not a time")])
+def test_a_bad_clip_on_the_page_is_one_message(start, end, message):
+    with pytest.raises(ReelError) as err:
+        clip_controls.clip_option(start, end)
+    assert message in str(err.value)
+
+
+def test_platform_choices_come_from_the_registry_and_set_the_size():
+    values = [value for _, value in clip_controls.platform_choices()]
+    assert values == ["", *PLATFORM_NAMES]
+    assert clip_controls.platform_size("shorts", "1080x1080") == "1080x1920"
+    assert clip_controls.platform_size("", "1080x1080") == "1080x1080"
+
+
+def test_find_the_chorus_from_the_table(tmp_path):
+    """The example's [Chorus] lines (2 and 3), from table rows; a limit of 60 s (Shorts)."""
+    lyrics = (EXAMPLES / "lyrics.txt").read_text(encoding="utf-8")
+    rows = timings.words_to_rows(WORDS + [Word("Sing", 8.0, 8.4, 2), Word("loud", 8.5, 9.0, 2),
+                                          Word("city", 11.0, 11.5, 3), Word("more", 12.0, 12.6, 3)])
+    start, end = clip_controls.chorus_times(str(EXAMPLES / "song.mp3"), lyrics, rows, "shorts")
+    assert (start, end) == ("0:07", "0:14.1")  # 1 s before "Sing", 1.5 s after "more"
+    with pytest.raises(ReelError, match="no chorus found"):
+        clip_controls.chorus_times(str(EXAMPLES / "song.mp3"), "one line\nanother\n", timings.words_to_rows(WORDS),
+                                   "")
+
+
+def test_the_clip_note_checks_the_platform_length():
+    assert clip_controls.clip_note("shorts", "0:10", "1:05") == "Clip: 0:10 to 1:05 (55.0 s of the song)"
+    with pytest.raises(ReelError, match="YouTube Shorts takes videos of at most 60 s"):
+        clip_controls.clip_note("shorts", "0:10", "1:25")
