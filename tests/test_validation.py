@@ -3,10 +3,12 @@
 One message per bad value, raised before anything is decoded, drawn or written.
 """
 import json
+import os
 import re
 import subprocess
 import sys
 
+import numpy as np
 import pysubs2
 import pytest
 from PIL import Image
@@ -160,20 +162,88 @@ def test_lyrics_markup_stays_text_in_every_subtitle_format(tmp_path):
     assert "&lt;i&gt;love&lt;/i&gt;" in files["vtt"] and "%{pts}" in files["vtt"]
 
 
+PEAK_MB = 600  # the issue's bound: no bad input may cost more than this
+_CHILD = """import json, re, sys
+from reel.errors import ReelError
+arg = json.load(sys.stdin)
+try:
+    {statement}
+    print("accepted")
+except ReelError as exc:
+    print(exc)
+print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024)
+"""
+
+
+def refusal_and_peak_mb(statement: str, arg, env: dict | None = None) -> tuple[str, int]:
+    """Run `statement` (Python using `arg`, a JSON value) in a fresh child: its message and its peak MB.
+
+    VmHWM is the peak of the child's own memory; ru_maxrss would also count the pytest
+    parent's memory at fork time (Linux carries it into the child)."""
+    out = subprocess.run([sys.executable, "-c", _CHILD.format(statement=statement)], input=json.dumps(arg),
+                         capture_output=True, text=True, check=True, env={**os.environ, **(env or {})})
+    message, peak_mb = out.stdout.strip().rsplit("\n", 1)
+    return message, int(peak_mb)
+
+
 def test_image_pixels_are_capped_before_decoding(tmp_path):
     huge = tmp_path / "huge.png"
     Image.new("1", (12000, 12000)).save(huge)  # a few KB on disk, 144 megapixels
-    # VmHWM is the peak of this process's own memory; ru_maxrss would also count the
-    # pytest parent's memory at fork time (Linux carries it into the child).
-    script = ("import re, sys; from reel.media import load_image\n"
-              "try: load_image(sys.argv[1])\nexcept Exception as e: print(e)\n"
-              "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())\n"
-              "print(int(hwm.group(1)) // 1024)")
-    out = subprocess.run([sys.executable, "-c", script, str(huge)], capture_output=True, text=True, check=True)
-    message, peak_mb = out.stdout.strip().splitlines()
+    message, peak_mb = refusal_and_peak_mb("from reel.media import load_image; load_image(arg)", str(huge))
     assert message == ("the image huge.png is 12000x12000 (144 megapixels); "
                        f"the limit is {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels")
-    assert int(peak_mb) < 300  # refused from the header (decoding would take ~1 GB)
+    assert peak_mb < 300  # refused from the header (decoding would take ~1 GB)
+
+
+def _heavy_bad_input(case: str, tmp_path, song) -> dict:
+    """create_job arguments for one of the issue's costly bad inputs."""
+    args = {"image_path": str(song["image"]), "audio_path": str(song["audio"]), "lyrics": song["lyrics"]}
+    if case == "huge_png":
+        Image.new("1", (12000, 12000)).save(tmp_path / "huge.png")
+        args["image_path"] = str(tmp_path / "huge.png")
+    elif case == "random_bytes_mp3":  # 99 MB, under the size limit
+        (tmp_path / "noise.mp3").write_bytes(np.random.default_rng(7).bytes(99 * 2**20))
+        args["audio_path"] = str(tmp_path / "noise.mp3")
+    elif case == "over_the_size_limit":
+        with open(tmp_path / "long.wav", "wb") as fh:
+            fh.truncate(int(100.2 * 2**20))
+        args["audio_path"] = str(tmp_path / "long.wav")
+    elif case == "line_1000000":
+        args["words"] = [{"text": "hi", "start": 1.0, "end": 1.5, "line": 1_000_000}]
+    elif case == "20000_words":
+        args["words"] = [{"text": "la", "start": 1 + i * 0.0005, "end": 1.0004 + i * 0.0005} for i in range(20000)]
+    elif case == "outline_1000":
+        args["options"] = {"outline_width": 1000}
+    elif case == "font_size_huge":
+        args["options"] = {"font_size": 100000}
+    return args
+
+
+@pytest.mark.parametrize("case, message", [
+    ("huge_png", "(144 megapixels); the limit is 40 megapixels"),
+    # ffmpeg may take random bytes for MP3 frames: refused when decoded, or at once for the length it guesses.
+    ("random_bytes_mp3", ("could not decode the audio noise.mp3: the file is damaged or not MP3, WAV, FLAC",
+                          "min long; the limit is 15 min")),
+    ("over_the_size_limit", "the audio file long.wav is 100.2 MB; the limit is 100 MB"),
+    ("line_1000000", "word 1 'hi' is on line 1000000, but 1 words fill at most 1 lines"),
+    ("20000_words", "there are 20000 timed words; at most 5000 are supported"),
+    ("outline_1000", "outline_width must be a whole number from 1 to 40, or 0 for automatic (got 1000)"),
+    ("font_size_huge", "font_size must be a whole number from 8 to 400"),
+])
+def test_costly_bad_inputs_are_refused_cheaply_and_leave_no_file(tmp_path, song, case, message):
+    """Each of the issue's costly inputs (up to 1.1 GB before) is one message from create_job, under 600 MB."""
+    data = tmp_path / "data"
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    args = _heavy_bad_input(case, inputs, song)
+    before = sorted(inputs.iterdir())
+    refusal, peak_mb = refusal_and_peak_mb("from workers import jobs; jobs.create_job(**arg)", args,
+                                           env={"REEL_DATA_DIR": str(data), "ELEVENLABS_API_KEY": ""})
+    assert any(m in refusal for m in ((message,) if isinstance(message, str) else message)), refusal
+    assert "\n" not in refusal and "ffmpeg" not in refusal
+    assert peak_mb < PEAK_MB, f"{case}: {peak_mb} MB"
+    assert not (data / "jobs").exists() or list((data / "jobs").iterdir()) == []
+    assert sorted(inputs.iterdir()) == before  # nothing written beside the inputs either
 
 
 def test_an_image_at_the_pixel_cap_is_accepted(tmp_path):
