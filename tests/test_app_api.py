@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -135,23 +136,28 @@ def test_sync_render_uses_edited_timings(client, example, data_dir):
     ("bad_style", "style"),
     ("empty_audio", "audio"),
     ("no_lyrics", "please paste the lyrics"),  # no offline transcription: it gets most words wrong
+    ("random_bytes_audio", "audio"),
 ])
-def test_bad_inputs_are_clear_errors(client, example, tmp_path, case, message):
+def test_bad_inputs_are_clear_errors(client, example, data_dir, tmp_path, case, message):
     image, audio, options, lyrics = example["image"], example["audio"], dict(SMALL), example["lyrics"]
+    bad_upload = None
     if case == "no_lyrics":
         lyrics = ""
     elif case == "text_as_image":
-        image = handle_file(str(EXAMPLES / "lyrics.txt"))
+        bad_upload = EXAMPLES / "lyrics.txt"
+        image = handle_file(str(bad_upload))
     elif case == "bad_style":
         options["style"] = "sparkles"
     else:
-        empty = tmp_path / "silence.mp3"
-        empty.write_bytes(b"")
-        audio = handle_file(str(empty))
+        bad_upload = tmp_path / ("silence.mp3" if case == "empty_audio" else "noise.mp3")
+        bad_upload.write_bytes(b"" if case == "empty_audio" else np.random.default_rng(3).bytes(5 * 2**20))
+        audio = handle_file(str(bad_upload))
     with pytest.raises(AppError) as error:
         client.predict(image, audio, lyrics, options, api_name="/create_video")
     text = str(error.value)
-    assert message in text.lower() and "Traceback" not in text
+    assert message in text.lower() and "Traceback" not in text and "ffmpeg" not in text
+    if bad_upload is not None:  # a refused upload leaves Gradio's cache at once
+        assert bad_upload.name not in [p.name for p in (data_dir / "gradio").rglob("*") if p.is_file()]
 
 
 def test_lrc_lyrics_in_and_the_lrc_download(client, example):

@@ -200,3 +200,16 @@ def test_cli_writes_every_subtitle_file_beside_the_video(song, tmp_path):
     for path in (elsewhere, tmp_path / "reel.vtt", tmp_path / "reel.ass"):
         assert pysubs2.load(str(path))[0].plaintext.split()[0] == first
     assert parse_lrc((tmp_path / "reel.lrc").read_text(encoding="utf-8")).lyrics.lines[0].words[0] == first
+
+
+def test_cli_outline_colour_draws_the_outline_in_it(song, tmp_path):
+    out = tmp_path / "red.mp4"
+    proc = subprocess.run([sys.executable, "-m", "reel", "render", "--image", str(song["image"]),
+                           "--audio", str(song["audio"]), "--lyrics", str(song["lyrics_path"]),
+                           "--words", str(truth_words_file(song, tmp_path)), "--out", str(out),
+                           "--outline-color", "#FF0000", "--outline-width", "8"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    word = song["truth"]["words"][1]
+    band = _band(frame_at(out, (word["start"] + word["end"]) / 2), ReelOptions(outline_width=8))
+    red = (band[..., 0] > 180) & (band[..., 1] < 70) & (band[..., 2] < 70)
+    assert red.sum() > 2000 and _outline_pixels(band) < red.sum()  # outlined in red, not in black
