@@ -56,6 +56,11 @@ def test_words_are_pronounced_in_their_language(token, language):
     assert phones and set(phones.split()) <= PHONES, phones
 
 
+def test_german_ur_keeps_its_vowel():
+    """espeak-ng writes the "ur" of durch/Wurm as "??": it is still a vowel and an r."""
+    assert pronounce("durch", lambda w: None, "de").split()[:3] == ["D", "UH", "R"]
+
+
 def test_vowel_signs_of_devanagari_are_pronounced():
     """चाँद (moon) keeps its long nasal a: without the vowel signs it would be "CH N D"."""
     assert pronounce("चाँद", lambda w: None, "hi").split()[:2] == ["CH", "AA"]

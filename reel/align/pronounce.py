@@ -43,14 +43,15 @@ _IPA_KEYS = sorted(_IPA, key=len, reverse=True)
 # Corrections of _IPA for each language, measured on benchmarks/align_bench.py --set lang
 # (15 songs, within 100 ms): the tapped r as D rather than T (74.6 % -> 78.8 %; Hindi's
 # as R: its two songs 82/55 % -> 88/72 %); Italian's trill as D too (Festival voices
-# from real speakers: 42/0/44 % -> 73/29/37 %).
+# from real speakers: 42/0/44 % -> 73/29/37 %). espeak-ng 1.51 writes German's "ur"
+# diphthong (durch, Wurm, kurz) as "??": without a vowel the word cannot be timed.
 _LANGUAGE_IPA: dict[str, dict[str, str]] = {
     "es": {"ɾ": "D", "ʎ": "Y", "β": "B", "ɣ": "G"},
     "it": {"ɾ": "D", "r": "D", "ʎ": "L Y"},
     "pt": {"ɾ": "D", "ʎ": "L Y", "y": "IY"},
     "hi": {"ɾ": "R", "c": "CH", "ɟ": "JH"},
     "fr": {"ʁ": "R", "ɥ": "W"},
-    "de": {"ɾ": "D", "ʁ": "R", "ʏ": "UH"},
+    "de": {"ɾ": "D", "ʁ": "R", "ʏ": "UH", "??": "UH R"},
 }
 _IPA_IGNORED = set("ˈˌːˑ‿̩̪̥̃͡ʰʲʷ-_ .'")
 
