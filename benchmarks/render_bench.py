@@ -165,10 +165,11 @@ def clip_benchmark(py: str, song_seconds: float, clip_seconds: float, aligner: s
                       str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", aligner,
                       "--clip", f"{start}-{start + clip_seconds:g}"])
     target = align[0] + 1.2 * bare[0]
+    cpu_target = align[2] + 1.2 * bare[2]
     print(f"\n{'song':>6} {'clip':>5} {'(a) reel --clip':>16} {'align song':>11} {'bare clip':>10} "
-          f"{'target a<=':>11} {'a/target':>9}")
+          f"{'target a<=':>11} {'a/target':>9} {'cpu a/target':>13}")
     print(f"{song_seconds:5.0f}s {clip_seconds:4.0f}s {clip[0]:15.1f}s {align[0]:10.1f}s {bare[0]:9.1f}s "
-          f"{target:10.1f}s {clip[0] / target:9.2f}")
+          f"{target:10.1f}s {clip[0] / target:9.2f} {clip[2] / cpu_target:13.2f}")
 
 
 if __name__ == "__main__":
