@@ -5,6 +5,7 @@ import sys
 import imageio_ffmpeg
 import pytest
 
+from conftest import truth_words_file
 from reel.align import NO_OFFLINE_TRANSCRIPTION
 
 
@@ -144,3 +145,20 @@ def test_bad_option_value_on_the_command_line(inputs):
                  "--out", inputs["out"], "--outline-color", "notacolour")
     assert proc.returncode == 2 and proc.stderr.strip() == "reel: error: outline_color 'notacolour' is not a colour " \
                                                          "(use a name or #RRGGBB)"
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--clip", "5-30"], "the clip ends at 30 s, after the end of the song"),
+    (["--clip", "42-12"], "the clip ends (12 s) before it starts (42 s)"),
+    (["--clip", "2-4"], "the clip is 2.0 s long; make it at least 3 s"),
+    (["--clip", "0:10-1:25", "--platform", "shorts"], "YouTube Shorts takes videos of at most 60 s"),
+    (["--clip", "chorus", "--words", "TRUTH"], "no chorus found"),  # no [Chorus] marker, no line sung twice
+])
+def test_bad_clip_is_one_line_exit_2(inputs, song, flags, expected):
+    flags = [str(truth_words_file(song, inputs["tmp"])) if flag == "TRUTH" else flag for flag in flags]
+    proc = _reel("render", "--image", inputs["image"], "--audio", inputs["audio"], "--lyrics", inputs["lyrics"],
+                 "--out", inputs["out"], *flags)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("reel: error:") and expected in last, last
+    assert list((inputs["tmp"] / "out").iterdir()) == []
