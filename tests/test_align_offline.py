@@ -184,3 +184,24 @@ def test_soft_onsets_after_a_pause_start_earlier():
     starts = [placed[i].start for i in range(5)]
     assert starts[:4] == pytest.approx([1.0, 1.6 - offline.SOFT_ONSET_S, 2.2, 2.5])
     assert starts[4] == pytest.approx(max(2.7, 2.71 + offline.PAUSE_S - offline.SOFT_ONSET_S))
+
+
+def test_unsung_stanza_is_marked_and_does_not_move_the_words_after_it():
+    """Pasted lyrics hold a bridge the recording never sings: its words are marked "check"
+    and the sung words after it keep their times (forced through it: p90 several seconds)."""
+    sung = ("Paper lanterns drifting on the river,\nlittle wishes floating out to sea.\n\n"
+            "Call me when the morning bells are ringing,\nI will meet you by the willow tree.\n")
+    bridge = "[Bridge]\nThunder rolling over distant hills,\nrain is tapping on the window sills.\n\n"
+    pasted = sung.replace("Call me", bridge + "Call me", 1)
+    folder = make_case("unsung_stanza", sung, "--voice", "en-us+m3", "--rate", "165", "--seed", "61",
+                       "--music-db", "8")
+    words, _, _, duration = align_case(folder, pasted)
+    assert_well_formed(words, pasted, duration)
+    truth = json.loads((folder / "truth.json").read_text())["words"]
+    unsung = [w for w in words if w.line in (2, 3)]
+    assert len(unsung) == 12 and all(w.confidence < 0.5 for w in unsung), unsung
+    after = [w for w in words if w.line >= 4]
+    sung_after = [t for t in truth if t["line"] >= 2]
+    assert [w.text.strip(",.").lower() for w in after] == [t["norm"] for t in sung_after]
+    close = sum(abs(w.start - t["start"]) < 0.1 for w, t in zip(after, sung_after))
+    assert close >= 0.9 * len(after), [(w.text, w.start, t["start"]) for w, t in zip(after, sung_after)]
