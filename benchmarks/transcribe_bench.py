@@ -11,9 +11,9 @@ case, letters and digits), from the corpus's Levenshtein word alignment.
                                         [--aligner elevenlabs]
 
 The offline recogniser (PocketSphinx en-us language model, `--aligner offline` before it was
-removed) measured here: songs 110.7 % (public set, 365 words, per case 85-172 %), voice-overs
-69.4 % (170 words; espeak voices 95-102 %, Flite's recorded speakers 25 % and 54 %). That is
-why reel has no offline transcription.
+removed) measured here: songs 110.7 % (public set, 365 words, per case 85-172 %) and 118.6 %
+(extra set, 1237 words, per case 86-159 %); voice-overs 69.4 % (170 words; espeak voices
+95-102 %, Flite's recorded speakers 25 % and 54 %). That is why reel has no offline transcription.
 
 Generation is cached in DIR (default tmp/align_corpus, shared with align_bench).
 """

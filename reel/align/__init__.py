@@ -42,8 +42,8 @@ def choose_aligner(method: str = "auto") -> str:
 
 
 # Offline transcription (PocketSphinx's en-us recogniser) measured on generated audio with
-# benchmarks/transcribe_bench.py: word error rate 111 % on 7 songs and 69 % on 4 clear spoken
-# voice-overs. Captions that wrong are worse than none, so it is not offered.
+# benchmarks/transcribe_bench.py: word error rate 111 % on 7 songs (119 % on 30 more) and 69 %
+# on 4 clear spoken voice-overs. Captions that wrong are worse than none, so it is not offered.
 NO_OFFLINE_TRANSCRIPTION = ("no lyrics given: please paste the lyrics. reel cannot transcribe offline "
                             "(in tests it got most words wrong, even of clear speech); with ELEVENLABS_API_KEY "
                             "set, ElevenLabs Scribe transcribes the song instead")
