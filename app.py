@@ -575,7 +575,7 @@ def build() -> gr.Blocks:
         words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         image.change(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
         audio.change(clear_preview, None, [still, words_table, srt, player_view], **private)
-        font_file = controls[2]  # style_controls' order
+        font_file = looks[2]  # style_controls() order
         for upload, check in ((image, load_image), (audio, decode_audio), (font_file, check_font_file)):
             upload.upload(refuse_bad_upload(check), upload, upload, **private)
         lyrics_file.upload(load_lyrics_file, lyrics_file, lyrics, **private)
