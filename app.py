@@ -186,7 +186,7 @@ def clip_edited(image, audio, rows, *controls):
 
 
 @user_errors
-def find_chorus(audio, lyrics, transcribe, rows, platform):
+def fill_chorus(audio, lyrics, transcribe, rows, platform):
     """Fill the clip's start and end with the chorus found in the table's words."""
     return clip_controls.chorus_times(need(audio, "a song"), sung_lyrics(lyrics, transcribe), rows, platform)
 
@@ -569,7 +569,7 @@ def build() -> gr.Blocks:
         platform.change(platform_chosen, [platform, size], size, **private)
         gr.on([platform.change, clip_start.submit, clip_start.blur, clip_end.submit, clip_end.blur], clip_edited,
               [image, audio, words_table, *controls], [clip_note, *preview_outputs], **private)
-        chorus_btn.click(find_chorus, [audio, lyrics, transcribe, words_table, platform], [clip_start, clip_end],
+        chorus_btn.click(fill_chorus, [audio, lyrics, transcribe, words_table, platform], [clip_start, clip_end],
                          **private).success(clip_edited, [image, audio, words_table, *controls],
                                             [clip_note, *preview_outputs], **private)
         words_table.input(refresh_preview, [image, audio, words_table, *controls], preview_outputs, **private)
