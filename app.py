@@ -214,7 +214,7 @@ def load_lyrics_file(path: str) -> str:
 def refuse_bad_upload(check):
     """A page upload handler: a file `check` accepts stays; a refused one leaves Gradio's cache at
     once, the input is emptied and the reason shown (the page reuses accepted uploads for every preview)."""
-    def handler(path: Optional[str]):
+    def check_upload(path: Optional[str]):
         if path:
             try:
                 check(path)
@@ -223,7 +223,7 @@ def refuse_bad_upload(check):
                 gr.Warning(str(exc))
                 return None
         return gr.skip()
-    return handler
+    return check_upload
 
 
 def clear_preview():

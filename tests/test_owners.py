@@ -216,3 +216,36 @@ def _all_jobs(data_dir: Path) -> list[str]:
                           "jobs.list_jobs(limit=500)))"], capture_output=True, text=True, check=True,
                          env={**os.environ, "REEL_DATA_DIR": str(data_dir)}, cwd=Path(__file__).parent.parent)
     return out.stdout.split()
+
+
+def page_event(url: str, name: str, data: list) -> dict:
+    """Call one of the page's own (private) events the way the page does: queue/join, then its stream.
+
+    Returns the final message (success, output or error)."""
+    import json
+    import secrets
+
+    import httpx
+    dependency = next(d for d in httpx.get(url + "config").json()["dependencies"] if d.get("api_name") == name)
+    session = secrets.token_hex(8)
+    joined = httpx.post(url + "gradio_api/queue/join", json={
+        "data": data, "fn_index": dependency["id"], "session_hash": session, "event_data": None,
+        "trigger_id": dependency["targets"][0][0]})
+    assert joined.status_code == 200, joined.text
+    with httpx.stream("GET", url + f"gradio_api/queue/data?session_hash={session}", timeout=60) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:") and (message := json.loads(line[5:])).get("msg") == "process_completed":
+                return message
+    pytest.fail(f"no answer from the page event {name}")
+
+
+def test_the_pages_own_events_cannot_open_or_delete_another_owners_job(url):
+    """What the page sends (open, delete) with someone else's job id answers as an unknown id."""
+    carol = Client(url, verbose=False)
+    job = submit(carol, style="word")
+    for name, data in (("open_job", [job["id"], "someone-elses-browser-token"]),
+                       ("remove_job", [job["id"], "all", "someone-elses-browser-token"])):
+        answer = page_event(url, name, data)
+        assert answer["success"] is False and answer["output"]["error"] == "job not found", answer
+    assert carol.predict(job["id"], api_name="/get_job")["state"] == "pending"  # untouched
+    carol.predict(job["id"], api_name="/delete_job")
