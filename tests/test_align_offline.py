@@ -205,3 +205,15 @@ def test_unsung_stanza_is_marked_and_does_not_move_the_words_after_it():
     assert [w.text.strip(",.").lower() for w in after] == [t["norm"] for t in sung_after]
     close = sum(abs(w.start - t["start"]) < 0.1 for w, t in zip(after, sung_after))
     assert close >= 0.9 * len(after), [(w.text, w.start, t["start"]) for w, t in zip(after, sung_after)]
+
+
+def test_a_misplaced_word_gets_a_low_confidence(song):
+    """A lyric word that is not what is sung where the search puts it ("bright" sung,
+    "chimney" pasted) scores far below a free phone loop there: marked "check";
+    the words of the other stanza are not."""
+    lyrics = song["lyrics"].replace("bright", "chimney")
+    pcm = decode_audio(song["audio"])
+    words = offline.align_lyrics(song["audio"], pcm, parse_lyrics(lyrics), lambda s, f: None)
+    by_text = {w.text.strip(",."): w for w in words}
+    assert by_text["chimney"].confidence < 0.5
+    assert all(w.confidence >= 0.5 for w in words if w.line >= 2), words
