@@ -1,7 +1,7 @@
 """The encode: one ffmpeg run that lays the caption track over the still image.
 
 Nothing is composited per frame in Python. The image is cover-fitted once; each caption
-state is one PNG band; an ffconcat playlist shows each band for its time span (blank
+state is one RLE TGA band; an ffconcat playlist shows each band for its time span (blank
 bands in gaps); ffmpeg loops the decoded image, overlays the caption track, optionally
 zooms gently (Ken Burns, sub-pixel smooth), and encodes H.264 High profile with a closed
 GOP (libx264, or h264_nvenc when a GPU answers) + AAC-LC 48 kHz stereo, yuv420p,
