@@ -91,8 +91,9 @@ def probe_audio(path: str | os.PathLike) -> AudioInfo:
                           capture_output=True, text=True, errors="replace")
     err = proc.stderr
     fmt = re.search(r"^Input #0, ([^ ]+), from", err, re.MULTILINE)
-    if not fmt or not re.search(r"Stream #\S+.*: Audio:", err):
-        raise ReelError(f"{p.name} is not an audio file ffmpeg can read (use MP3, WAV, FLAC, M4A or OGG)")
+    guessed = "misdetection possible" in err  # ffmpeg's own word that it took a guess (random bytes as MP3)
+    if not fmt or guessed or not re.search(r"Stream #\S+.*: Audio:", err):
+        raise ReelError(f"{p.name} is not an audio file reel can read (use MP3, WAV, FLAC, M4A or OGG)")
     container = fmt.group(1).rstrip(",")
     if container not in AUDIO_FORMATS:
         raise ReelError(f"{p.name} is a {container} file; use MP3, WAV, FLAC, M4A or OGG audio")
