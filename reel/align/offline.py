@@ -123,18 +123,29 @@ class ForcedAligner:
     def __init__(self, phones: dict[int, str], guessed: set[int], sung: bool = False,
                  stanzas: Optional[dict[int, int]] = None):
         self.stanzas = stanzas or dict.fromkeys(phones, 0)
-        decoders = [_decoder(**beams) for _, beams in SETTINGS + THOROUGH]
-        for d, (repeat, _) in zip(decoders, SETTINGS + THOROUGH):
-            for i, ph in phones.items():
+        self.phones, self.guessed = phones, guessed
+        self._decoders: dict[int, pocketsphinx.Decoder] = {}
+        settings = list(range(len(SETTINGS + THOROUGH)))
+        narrow, thorough = settings[:len(SETTINGS)], settings[len(SETTINGS):]
+        self.narrow = narrow
+        self.whole = thorough + narrow if sung else narrow + thorough[:1]
+
+    def _decoder_for(self, setting: int) -> pocketsphinx.Decoder:
+        """The decoder of SETTINGS + THOROUGH[setting] with every lyric word, built on first use
+        (each loads the acoustic model, ~85 ms, and most songs need one or two settings)."""
+        if setting not in self._decoders:
+            repeat, beams = (SETTINGS + THOROUGH)[setting]
+            d = _decoder(**beams)
+            for i, ph in self.phones.items():
                 ph = _lengthen(ph, repeat)
                 d.add_word(f"w{i}", ph, False)
-                if i in guessed:  # a guessed pronunciation may match nothing sung: allow a pause
+                if i in self.guessed:  # a guessed pronunciation may match nothing sung: allow a pause
                     d.add_word(f"w{i}(2)", "SIL", False)
                 d.add_word(f"ahead{i}", ph, False)  # words after a window's chunk: sung in it or not
                 d.add_word(f"ahead{i}(2)", "SIL", False)
             d.add_word(END_WORD, "SIL", True)
-        self.narrow, thorough = decoders[:len(SETTINGS)], decoders[len(SETTINGS):]
-        self.whole = thorough + self.narrow if sung else self.narrow + thorough[:1]
+            self._decoders[setting] = d
+        return self._decoders[setting]
 
     def _grammar(self, d: pocketsphinx.Decoder, indices: list[int], ahead: tuple[int, ...]) -> pocketsphinx.FsgModel:
         """The words in order, then END_WORD; the words of each stanza may also be skipped, at a cost.
@@ -174,10 +185,11 @@ class ForcedAligner:
             return None
         audio = _pcm16(pcm)
         took = 0.0
-        for d in self.whole if whole else self.narrow:
+        for setting in self.whole if whole else self.narrow:
             began = time.thread_time()
             if began + took > deadline:  # the next search would likely end past it
                 break
+            d = self._decoder_for(setting)
             d.add_fsg("lyrics", self._grammar(d, indices, ahead))
             d.activate_search("lyrics")
             d.start_utt()
