@@ -42,6 +42,7 @@ from reel.model import Progress, Word
 
 SAMPLE_RATE = 16000
 FRAME_S = 0.01  # PocketSphinx's frame step
+EVIDENCE_MARGIN_S = 1.0  # audio scored beyond the placed words' span (see acoustic_evidence)
 # Search settings, narrowest (fastest) first; a wider one is tried when a search fails.
 # Pauses between words are made cheap (silprob): otherwise the music in a gap is
 # taken for the next word's first sound and words start early (measured: 81 % -> 87 %
@@ -346,14 +347,24 @@ def _flag_odd_durations(placed: dict[int, Timed], phones: dict[int, str]) -> Non
 def acoustic_evidence(placed: dict[int, Timed], pcm: np.ndarray) -> dict[int, float]:
     """Per placed word: how far its acoustic score falls below a free phone loop's over
     the same frames, per frame (0: as good as any phones could be; about -1 to -2 for
-    a word where it is sung, far lower for one placed over music or another word)."""
+    a word where it is sung, far lower for one placed over music or another word).
+
+    The loop runs only over the placed words' span (plus EVIDENCE_MARGIN_S each side, so
+    its edges settle before the first word): audio where no word was placed costs nothing.
+    """
+    if not placed:
+        return {}
+    first = max(0, int((min(t.start for t in placed.values()) - EVIDENCE_MARGIN_S) / FRAME_S))
+    last = int((max(t.end for t in placed.values()) + EVIDENCE_MARGIN_S) / FRAME_S)
+    hop = int(FRAME_S * SAMPLE_RATE)
     d = _phone_loop()
     d.start_utt()
-    d.process_raw(_pcm16(pcm), full_utt=True)
+    d.process_raw(_pcm16(pcm[first * hop:(last + 1) * hop]), full_utt=True)
     d.end_utt()
-    per_frame = np.zeros(len(pcm) // int(FRAME_S * SAMPLE_RATE) + 2)
+    per_frame = np.zeros(len(pcm) // hop + 2)
     for s in d.seg() or []:
-        per_frame[s.start_frame:s.end_frame + 1] = _log_score(s) / (s.end_frame - s.start_frame + 1)
+        a, b = first + s.start_frame, min(first + s.end_frame + 1, len(per_frame))
+        per_frame[a:b] = _log_score(s) / (s.end_frame - s.start_frame + 1)
     loop = np.concatenate([[0.0], np.cumsum(per_frame)])
     evidence = {}
     for i, t in placed.items():
