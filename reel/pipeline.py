@@ -32,9 +32,9 @@ from reel.subtitles import subtitle_file, write_subtitles
 
 OUTPUT_NAMES = {"video": "video.mp4", "srt": "captions.srt", "ass": "captions.ass",
                 "vtt": "captions.vtt", "lrc": "lyrics.lrc", "words": "words.json"}
-# Share of the whole job each stage takes, in order (for one 0..1 progress figure).
 SAVES_IN_FLIGHT = 8
-BAND_COMPRESSION = "tga_rle"
+BAND_COMPRESSION = "tga_rle"  # see draw_states
+# Share of the whole job each stage takes, in order (for one 0..1 progress figure).
 STAGE_WEIGHTS = {"checking": 0.03, "aligning": 0.40, "layout": 0.02, "drawing": 0.05, "encoding": 0.50}
 
 

@@ -70,7 +70,7 @@ def test_spanish_words_that_look_english_are_read_in_spanish():
     """"me" is Spanish M EY, not the English M IY of the CMU dictionary."""
     from reel.align import offline
     lyrics = parse_lyrics("el agua me canta y me quita el frío")
-    phones, guessed = offline.pronunciations(lyrics, "es")
+    phones, guessed = offline.pronunciations(lyrics, ["es"])  # its one line, read in Spanish
     assert phones[2] == "M EY" and not guessed
 
 

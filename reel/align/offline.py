@@ -66,6 +66,7 @@ SETTINGS = ((3, SILENCE), (2, SILENCE), (1, SILENCE), (1, {**WIDE, **SILENCE}))
 # tried on sung lyrics only, as it costs spoken ones time and gains nothing.
 WIDEST = {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE}
 THOROUGH = ((3, WIDEST), (2, WIDEST))
+ALL_SETTINGS = SETTINGS + THOROUGH
 SUNG_S_PER_PHONE = 0.235
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
@@ -126,16 +127,15 @@ class ForcedAligner:
         self.stanzas = stanzas or dict.fromkeys(phones, 0)
         self.phones, self.guessed = phones, guessed
         self._decoders: dict[int, pocketsphinx.Decoder] = {}
-        settings = list(range(len(SETTINGS + THOROUGH)))
-        narrow, thorough = settings[:len(SETTINGS)], settings[len(SETTINGS):]
-        self.narrow = narrow
-        self.whole = thorough + narrow if sung else narrow + thorough[:1]
+        self.narrow = list(range(len(SETTINGS)))  # indices into ALL_SETTINGS
+        thorough = list(range(len(SETTINGS), len(ALL_SETTINGS)))
+        self.whole = thorough + self.narrow if sung else self.narrow + thorough[:1]
 
     def _decoder_for(self, setting: int) -> pocketsphinx.Decoder:
-        """The decoder of SETTINGS + THOROUGH[setting] with every lyric word, built on first use
+        """The decoder of ALL_SETTINGS[setting] with every lyric word, built on first use
         (each loads the acoustic model, ~85 ms, and most songs need one or two settings)."""
         if setting not in self._decoders:
-            repeat, beams = (SETTINGS + THOROUGH)[setting]
+            repeat, beams = ALL_SETTINGS[setting]
             d = _decoder(**beams)
             for i, ph in self.phones.items():
                 ph = _lengthen(ph, repeat)
@@ -354,21 +354,21 @@ def acoustic_evidence(placed: dict[int, Timed], pcm: np.ndarray) -> dict[int, fl
     """
     if not placed:
         return {}
-    first = max(0, int((min(t.start for t in placed.values()) - EVIDENCE_MARGIN_S) / FRAME_S))
-    last = int((max(t.end for t in placed.values()) + EVIDENCE_MARGIN_S) / FRAME_S)
+    span_first = max(0, int((min(t.start for t in placed.values()) - EVIDENCE_MARGIN_S) / FRAME_S))
+    span_last = int((max(t.end for t in placed.values()) + EVIDENCE_MARGIN_S) / FRAME_S)
     hop = int(FRAME_S * SAMPLE_RATE)
     d = _phone_loop()
     d.start_utt()
-    d.process_raw(_pcm16(pcm[first * hop:(last + 1) * hop]), full_utt=True)
+    d.process_raw(_pcm16(pcm[span_first * hop:(span_last + 1) * hop]), full_utt=True)
     d.end_utt()
     per_frame = np.zeros(len(pcm) // hop + 2)
     for s in d.seg() or []:
-        a, b = first + s.start_frame, min(first + s.end_frame + 1, len(per_frame))
+        a, b = span_first + s.start_frame, min(span_first + s.end_frame + 1, len(per_frame))
         per_frame[a:b] = _log_score(s) / (s.end_frame - s.start_frame + 1)
     loop = np.concatenate([[0.0], np.cumsum(per_frame)])
+    last = len(loop) - 1
     evidence = {}
     for i, t in placed.items():
-        last = len(loop) - 1
         a = min(int(round(t.start / FRAME_S)), last - 1)
         b = min(max(a + 1, int(round(t.end / FRAME_S))), last)
         evidence[i] = (t.score - (loop[b] - loop[a])) / (b - a)
@@ -434,14 +434,14 @@ def _line_languages(lyrics: Lyrics, language: str) -> list[str]:
     return line_languages(lyrics, language) if language != "en" else ["en"] * len(lyrics.lines)
 
 
-def pronunciations(lyrics: Lyrics, language: str) -> tuple[dict[int, str], set[int]]:
-    """Phones of each lyric word (by index) read in its line's language, and the guessed ones.
+def pronunciations(lyrics: Lyrics, languages: list[str]) -> tuple[dict[int, str], set[int]]:
+    """Phones of each lyric word (by index) read in its line's language (`languages`, one per
+    line: `_line_languages`), and the guessed ones.
 
     A guessed pronunciation (an English word missing from the dictionary) may
     also be a pause in the search.
     """
     lookup = _dictionary().lookup_word
-    languages = _line_languages(lyrics, language)
     for code in set(languages) - {"en"}:
         prefetch((dictionary_key(w) for line, lang in zip(lyrics.lines, languages) if lang == code
                   for w in line.words), LANGUAGES[code].voice)
@@ -461,7 +461,8 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     words = lyrics.words
     duration = len(pcm) / SAMPLE_RATE
     progress("aligning", 0.0)
-    phones, guessed = pronunciations(lyrics, language)
+    languages = _line_languages(lyrics, language)
+    phones, guessed = pronunciations(lyrics, languages)
     indices = sorted(phones)
     onset = voice_onset(pcm)
     phone_count = sum(len(ph.split()) for ph in phones.values())
@@ -470,7 +471,6 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
     placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
     _repair_line_starts(heard, aligner, placed, {i: line for i, (_, line) in enumerate(words)})
-    languages = _line_languages(lyrics, language)
     foreign = {i for i, (_, line) in enumerate(words) if languages[line] != "en"}
     _flag_weak_evidence(placed, acoustic_evidence(placed, heard), foreign)
     _start_soft_onsets_earlier(placed, phones)
