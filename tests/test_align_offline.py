@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import CACHE, CORPUS
-from reel.align import NO_OFFLINE_TRANSCRIPTION, align, lyrics_language, offline
+from reel.align import NO_OFFLINE_TRANSCRIPTION, align, confidence, lyrics_language, offline
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.pronounce import PHONES, letters_to_arpabet, pronounce
 from reel.align.voice import voice_onset
@@ -109,7 +109,7 @@ def test_no_offline_transcription_asks_for_the_lyrics(song, monkeypatch, method)
 
 @pytest.mark.parametrize("token", ["streetlamps", "heart-shaped", "café", "Zorblaxian", "नमस्ते", "2"])
 def test_pronounce_any_token(token):
-    lookup = offline._dictionary().lookup_word
+    lookup = offline.dictionary().lookup_word
     phones = pronounce(token, lookup)
     assert phones and set(phones.split()) <= PHONES, phones
 
@@ -129,9 +129,9 @@ def test_confidence_is_low_for_words_of_implausible_length():
     placed = {0: offline.Timed(0, 1.0, 1.2, 0.9), 1: offline.Timed(1, 1.3, 1.6, 0.9),
               2: offline.Timed(2, 1.7, 4.2, 0.9),   # "and" over 2.5 s
               3: offline.Timed(3, 4.3, 4.7, 0.9), 4: offline.Timed(4, 4.8, 4.82, 0.9)}  # 20 ms
-    offline._flag_odd_durations(placed, phones)
-    assert [placed[i].confidence for i in range(5)] == [0.9, 0.9, offline.ODD_CONFIDENCE, 0.9,
-                                                        offline.ODD_CONFIDENCE]
+    confidence.flag_odd_durations(placed, phones)
+    assert [placed[i].confidence for i in range(5)] == [0.9, 0.9, confidence.ODD_CONFIDENCE, 0.9,
+                                                        confidence.ODD_CONFIDENCE]
 
 
 def test_voice_onset_finds_an_instrumental_intro_only():

@@ -24,9 +24,7 @@ without lyrics needs ElevenLabs (reel.align.check_transcription says so).
 """
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -34,20 +32,15 @@ import numpy as np
 import pocketsphinx
 
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
+from reel.align.confidence import acoustic_evidence, flag_odd_durations, flag_weak_evidence
 from reel.align.pronounce import dictionary_key, prefetch, pronounce
+from reel.align.sphinx import FRAME_S, SAMPLE_RATE, SILENCE, Timed, decoder, dictionary, log_score, pcm16
 from reel.align.voice import voice_onset
 from reel.languages import LANGUAGES
 from reel.lyrics import Lyrics, line_languages
 from reel.model import Progress, Word
 
-SAMPLE_RATE = 16000
-FRAME_S = 0.01  # PocketSphinx's frame step
-EVIDENCE_MARGIN_S = 1.0  # audio scored beyond the placed words' span (see acoustic_evidence)
 # Search settings, narrowest (fastest) first; a wider one is tried when a search fails.
-# Pauses between words are made cheap (silprob): otherwise the music in a gap is
-# taken for the next word's first sound and words start early (measured: 81 % -> 87 %
-# within 100 ms on the public corpus, 61 % -> 68 % on our extra cases).
-SILENCE = {"silprob": 3.0}
 WIDE = {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70}
 # Vowels are first given three times their shortest length, so that a held (sung)
 # vowel is not squeezed into a few frames while pauses eat the note (public corpus
@@ -84,31 +77,9 @@ SOFT_ONSETS = frozenset("DH W M HH F L N R V Z TH Y NG".split())  # see _start_s
 SOFT_ONSET_S, PAUSE_S = 0.03, 0.05
 ALIGNED_CONFIDENCE, EDGE_CONFIDENCE = 0.9, 0.6  # edge: kept just before where a search gave up
 PAUSE_CONFIDENCE = 0.3  # a guessed word the search took for a pause
-ODD_CONFIDENCE, ODD_SHORT, ODD_LONG = 0.4, 0.35, 3.0  # duration / expected from its phones
 INTERPOLATED_CONFIDENCE = 0.1
-WEAK_EVIDENCE, FOREIGN_WEAK_EVIDENCE, WEAK_CONFIDENCE = -3.6, -4.6, 0.45  # see _flag_weak_evidence
 STANZA_SKIP_PROB = 1e-20  # of leaving a whole stanza unsung (see ForcedAligner._grammar)
 TAIL_GAP_S = 0.1  # pause before unplaced words after the last placed one
-
-
-@dataclass
-class Timed:
-    """One aligned word: its index in the lyrics, start and end (s), confidence."""
-
-    index: int
-    start: float
-    end: float
-    confidence: float
-    score: float = 0.0  # the search's acoustic log score for the word (see acoustic_evidence)
-
-
-def _pcm16(pcm: np.ndarray) -> bytes:
-    return (np.clip(pcm, -1.0, 1.0) * 32767).astype("<i2").tobytes()
-
-
-def _decoder(**settings) -> pocketsphinx.Decoder:
-    """A PocketSphinx decoder on the bundled en-us model (quiet, no language model)."""
-    return pocketsphinx.Decoder(loglevel="FATAL", lm=None, **settings)
 
 
 class ForcedAligner:
@@ -136,7 +107,7 @@ class ForcedAligner:
         (each loads the acoustic model, ~85 ms, and most songs need one or two settings)."""
         if setting not in self._decoders:
             repeat, beams = ALL_SETTINGS[setting]
-            d = _decoder(**beams)
+            d = decoder(**beams)
             for i, ph in self.phones.items():
                 ph = _lengthen(ph, repeat)
                 d.add_word(f"w{i}", ph, False)
@@ -184,7 +155,7 @@ class ForcedAligner:
         """
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
-        audio = _pcm16(pcm)
+        audio = pcm16(pcm)
         took = 0.0
         for setting in self.whole if whole else self.narrow:
             began = time.thread_time()
@@ -201,16 +172,11 @@ class ForcedAligner:
             if segments is not None:
                 placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
                                 offset + (s.end_frame + 1) * FRAME_S,
-                                PAUSE_CONFIDENCE if "(" in s.word else ALIGNED_CONFIDENCE, _log_score(s))
+                                PAUSE_CONFIDENCE if "(" in s.word else ALIGNED_CONFIDENCE, log_score(s))
                           for s in segments if s.word.startswith("w")]
                 if placed:
                     return placed
         return None
-
-
-def _log_score(segment) -> float:
-    """A segment's acoustic score as a log (the binding gives it exponentiated, near 1)."""
-    return math.log(max(segment.ascore, 1e-300))
 
 
 def _lengthen(phones: str, repeat: int) -> str:
@@ -327,72 +293,6 @@ def _start_soft_onsets_earlier(placed: dict[int, Timed], phones: dict[int, str])
         previous_end = t.end
 
 
-def _flag_odd_durations(placed: dict[int, Timed], phones: dict[int, str]) -> None:
-    """Lower the confidence of words far shorter or longer than their phones suggest.
-
-    A word stretched over an intro or squeezed into a few frames is usually a
-    sign the search lost the voice there (measured: 70 % of such words are off by
-    100 ms or more, against 18 % of the others).
-    """
-    if len(placed) < 3:
-        return
-    counts = {i: len(phones[i].split()) for i in placed}
-    per_phone = float(np.median([(t.end - t.start) / counts[i] for i, t in placed.items()]))
-    for i, t in placed.items():
-        expected = counts[i] * per_phone
-        if not ODD_SHORT * expected <= t.end - t.start <= ODD_LONG * expected:
-            t.confidence = min(t.confidence, ODD_CONFIDENCE)
-
-
-def acoustic_evidence(placed: dict[int, Timed], pcm: np.ndarray) -> dict[int, float]:
-    """Per placed word: how far its acoustic score falls below a free phone loop's over
-    the same frames, per frame (0: as good as any phones could be; about -1 to -2 for
-    a word where it is sung, far lower for one placed over music or another word).
-
-    The loop runs only over the placed words' span (plus EVIDENCE_MARGIN_S each side, so
-    its edges settle before the first word): audio where no word was placed costs nothing.
-    """
-    if not placed:
-        return {}
-    span_first = max(0, int((min(t.start for t in placed.values()) - EVIDENCE_MARGIN_S) / FRAME_S))
-    span_last = int((max(t.end for t in placed.values()) + EVIDENCE_MARGIN_S) / FRAME_S)
-    hop = int(FRAME_S * SAMPLE_RATE)
-    d = _phone_loop()
-    d.start_utt()
-    d.process_raw(_pcm16(pcm[span_first * hop:(span_last + 1) * hop]), full_utt=True)
-    d.end_utt()
-    per_frame = np.zeros(len(pcm) // hop + 2)
-    for s in d.seg() or []:
-        a, b = span_first + s.start_frame, min(span_first + s.end_frame + 1, len(per_frame))
-        per_frame[a:b] = _log_score(s) / (s.end_frame - s.start_frame + 1)
-    loop = np.concatenate([[0.0], np.cumsum(per_frame)])
-    last = len(loop) - 1
-    evidence = {}
-    for i, t in placed.items():
-        a = min(int(round(t.start / FRAME_S)), last - 1)
-        b = min(max(a + 1, int(round(t.end / FRAME_S))), last)
-        evidence[i] = (t.score - (loop[b] - loop[a])) / (b - a)
-    return evidence
-
-
-def _flag_weak_evidence(placed: dict[int, Timed], evidence: dict[int, float], foreign: set[int]) -> None:
-    """Lower the confidence of words whose acoustic evidence, with their neighbours', is weak.
-
-    Averaged over the word and the words either side (a misplaced word drags its
-    neighbours with it, and one word alone is noisy). Chosen on the public and
-    differ sets (with the duration rule: 62 % of the words > 250 ms off flagged,
-    43 % of the flagged off); held out, ten extra cases: 83 % and 41 %. Words read
-    in another language (`foreign`: its phones mapped onto the English model)
-    score lower even where they are sung, so they need weaker evidence to be
-    flagged (six non-English songs: 54 flagged, 4 off at the English bar; 7 and 3).
-    """
-    order = sorted(evidence)
-    for k, i in enumerate(order):
-        around = [evidence[j] for j in order[max(0, k - 1):k + 2]]
-        if sum(around) / len(around) < (FOREIGN_WEAK_EVIDENCE if i in foreign else WEAK_EVIDENCE):
-            placed[i].confidence = min(placed[i].confidence, WEAK_CONFIDENCE)
-
-
 def _interpolate(timed: list[Optional[Timed]], duration: float) -> list[Timed]:
     """Give unplaced words times spread between their placed neighbours."""
     out: list[Timed] = []
@@ -441,7 +341,7 @@ def pronunciations(lyrics: Lyrics, languages: list[str]) -> tuple[dict[int, str]
     A guessed pronunciation (an English word missing from the dictionary) may
     also be a pause in the search.
     """
-    lookup = _dictionary().lookup_word
+    lookup = dictionary().lookup_word
     for code in set(languages) - {"en"}:
         prefetch((dictionary_key(w) for line, lang in zip(lyrics.lines, languages) if lang == code
                   for w in line.words), LANGUAGES[code].voice)
@@ -472,33 +372,11 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
     _repair_line_starts(heard, aligner, placed, {i: line for i, (_, line) in enumerate(words)})
     foreign = {i for i, (_, line) in enumerate(words) if languages[line] != "en"}
-    _flag_weak_evidence(placed, acoustic_evidence(placed, heard), foreign)
+    flag_weak_evidence(placed, acoustic_evidence(placed, heard), foreign)
     _start_soft_onsets_earlier(placed, phones)
-    _flag_odd_durations(placed, phones)
+    flag_odd_durations(placed, phones)
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
     progress("aligning", 1.0)
     return [Word(text, t.start, t.end, line, t.confidence) for (text, line), t in zip(words, timed)]
 
 
-_DICTIONARY: Optional[pocketsphinx.Decoder] = None
-
-
-def _dictionary() -> pocketsphinx.Decoder:
-    """A decoder kept for dictionary look-ups (loaded once per process)."""
-    global _DICTIONARY
-    if _DICTIONARY is None:
-        _DICTIONARY = _decoder()
-    return _DICTIONARY
-
-
-_PHONE_LOOP: Optional[pocketsphinx.Decoder] = None
-
-
-def _phone_loop() -> pocketsphinx.Decoder:
-    """A free phone loop decoder, the yardstick of acoustic_evidence (loaded once per process)."""
-    global _PHONE_LOOP
-    if _PHONE_LOOP is None:
-        _PHONE_LOOP = _decoder(**SILENCE)
-        _PHONE_LOOP.add_allphone_file("phones", None)
-        _PHONE_LOOP.activate_search("phones")
-    return _PHONE_LOOP
