@@ -318,6 +318,78 @@ DIFFER_CASES = [
               lyrics=_KITCHEN_SUNG, sung=True, music_db=6.0, notes="pasted on one line, espeak sung"),
      _KITCHEN_PASTED),
 ]
+# Held out: made before tuning anything on d01-d08 for lyrics that differ, with new lyrics
+# and voices, two cases of each kind. d10, d12 and d16 (Flite voices sung) score 45 %, 45 %
+# and 0 % even given the sung lyrics: the sung-Flite search fails there, not the pasting.
+_CANAL_SUNG = """Bicycles are leaning on the railing,
+shopkeepers are rolling up the blinds.
+Pigeons gather by the fountain,
+looking for the crumbs the morning finds.
+
+Meet me where the barges anchor,
+meet me when the bells begin to chime.
+We can share a loaf of honey bread
+and forget about the time.
+"""
+_CANAL_BRIDGE = """[Bridge]
+Lanterns glowing under painted arches,
+footsteps echo down the cobbled lane,
+someone whistles on a balcony,
+and the river hums a soft refrain.
+
+"""
+_CANAL_PASTED = _CANAL_SUNG.replace("Meet me where", _CANAL_BRIDGE + "Meet me where", 1)
+_TRAIN_SUNG = """Suitcase on the platform, ticket in my hand,
+waiting for the whistle from a far-off land.
+Conductor checks his pocket watch again,
+steam is curling softly through the rain.
+Window seats are filling one by one,
+children pressing noses to the sun.
+Valleys rolling past like folded sheets,
+villages with narrow winding streets.
+"""
+_TRAIN_PASTED = _TRAIN_SUNG.replace("Conductor checks his pocket watch again,\n", "")
+_MARKET_PASTED = """Fresh tomatoes piled along the stall,
+vendors calling out above it all.
+Baskets swinging, coins are changing hands,
+music drifting from the marching bands.
+
+Golden peaches ripen in the sun,
+we'll be dancing when the day is done.
+"""
+_MARKET_SUNG = """Hey, fresh tomatoes piled along the stall,
+vendors calling out above it all, yeah.
+Oh, baskets swinging, coins are changing hands,
+music drifting from the marching bands, hey hey.
+
+Yeah, golden peaches ripen in the sun, oh,
+we'll be dancing when the day is done, oh yeah.
+"""
+_ATTIC_SUNG = """Dusty boxes stacked beneath the rafters,
+photographs of summers long ago.
+Grandpa's hat and Grandma's silver thimble,
+letters tied with ribbon in a bow.
+"""
+_ATTIC_PASTED = ("dusty BOXES stacked beneath the rafters - photographs of summers long ago / "
+                 "GRANDPA'S hat and grandma's silver thimble, letters tied with ribbon in a bow!!\n")
+DIFFER_CASES += [
+    (CaseSpec(case_id="d09_canal_bridge_rp", voice="en-gb-x-rp+f3", rate=160, seed=209, lyrics=_CANAL_SUNG,
+              music_db=5.0, notes="pasted bridge never sung, espeak spoken, music 5 dB"), _CANAL_PASTED),
+    (CaseSpec(case_id="d10_canal_bridge_rms_sung", voice="flite:rms", rate=125, seed=210, lyrics=_CANAL_SUNG,
+              sung=True, music_db=6.0, notes="pasted bridge never sung, Flite rms sung"), _CANAL_PASTED),
+    (CaseSpec(case_id="d11_train_line_m1", voice="en-us+m1", rate=165, seed=211, lyrics=_TRAIN_SUNG,
+              music_db=6.0, notes="a sung line missing from the pasted lyrics, music 6 dB"), _TRAIN_PASTED),
+    (CaseSpec(case_id="d12_train_line_kal_sung", voice="flite:kal", rate=125, seed=212, lyrics=_TRAIN_SUNG,
+              sung=True, music_db=7.0, notes="a sung line missing, Flite kal sung"), _TRAIN_PASTED),
+    (CaseSpec(case_id="d13_market_adlibs_awb", voice="flite:awb", rate=165, seed=213, lyrics=_MARKET_SUNG,
+              music_db=6.0, notes="ad-libs sung, not pasted, Flite awb, music 6 dB"), _MARKET_PASTED),
+    (CaseSpec(case_id="d14_market_adlibs_f4_sung", voice="en-us+f4", rate=120, seed=214, lyrics=_MARKET_SUNG,
+              sung=True, music_db=6.0, notes="ad-libs sung, not pasted, espeak sung"), _MARKET_PASTED),
+    (CaseSpec(case_id="d15_attic_oneline_m7", voice="en-us+m7", rate=160, seed=215, lyrics=_ATTIC_SUNG,
+              music_db=6.0, notes="pasted on one line, other casing/punctuation, espeak"), _ATTIC_PASTED),
+    (CaseSpec(case_id="d16_attic_oneline_slt_sung", voice="flite:slt", rate=120, seed=216, lyrics=_ATTIC_SUNG,
+              sung=True, music_db=6.0, notes="pasted on one line, Flite slt sung"), _ATTIC_PASTED),
+]
 PASTED = {spec.case_id: pasted for spec, pasted in DIFFER_CASES}
 
 # Held out: made after the language settings were tuned on l01-l15, with new lyrics
