@@ -75,7 +75,8 @@ class CaptionPainter:
         self.max_width = width * (1 - self.safe.left - self.safe.right) - 2 * self.outline
         self.centre_x = width * (self.safe.left + (1 - self.safe.left - self.safe.right) / 2)
         self.pad = self.outline + round(self.size * 0.15)
-        self.band_height = self.style.max_rows * self.row_height + 2 * self.pad
+        # Band edges on even rows: the encode cuts the yuv420p frame there (its chroma rows are pairs).
+        self.band_height = -(-(self.style.max_rows * self.row_height + 2 * self.pad) // 2) * 2
         self.band_top = self._band_top(height)
         self._widths: dict[str, float] = {}
         self._sprites: dict[tuple, Sprite] = {}
@@ -83,11 +84,11 @@ class CaptionPainter:
         self._layers: tuple = ((None, None), None)  # (page, sung word), and its other words drawn
 
     def _band_top(self, height: int) -> int:
-        top, bottom = round(height * self.safe.top), round(height * (1 - self.safe.bottom))
+        top, bottom = -(-round(height * self.safe.top) // 2) * 2, round(height * (1 - self.safe.bottom)) // 2 * 2
         if self.options.position == "top":
             return top
         if self.options.position == "middle":
-            return round((top + bottom - self.band_height) / 2)
+            return round((top + bottom - self.band_height) / 4) * 2
         return bottom - self.band_height
 
     def _runs(self, text: str) -> list[Run]:
