@@ -3,8 +3,8 @@
 Nothing is composited per frame in Python. The image is cover-fitted once; each caption
 state is one RLE TGA band; an ffconcat playlist shows each band for its time span (blank
 bands in gaps); ffmpeg blends each band over the image once (`caption_filters`; every
-frame only with the gentle Ken Burns zoom, sub-pixel smooth) and encodes H.264 High profile with a closed
-GOP (libx264, or h264_nvenc when a GPU answers) + AAC-LC 48 kHz stereo, yuv420p,
+frame only with the gentle Ken Burns zoom, sub-pixel smooth) and encodes H.264 High
+profile with a closed GOP (libx264, or h264_nvenc when a GPU answers) + AAC-LC 48 kHz stereo, yuv420p,
 `+faststart`. Only the clip's audio is read (`-ss`/`-t` on the audio input), faded in
 and out at its edges. ffmpeg's `-progress` output drives the progress callback.
 """
