@@ -27,6 +27,16 @@ BOX_RADIUS_SHARE = 0.2
 Sprite = tuple[Image.Image, int, int]  # picture, and its offset from the pen position on the baseline
 
 
+def _even_up(rows: int) -> int:
+    """The even row count at or above `rows`."""
+    return rows + rows % 2
+
+
+def _even_down(rows: int) -> int:
+    """The even row count at or below `rows`."""
+    return rows - rows % 2
+
+
 def _rgba(colour: str, alpha: int = 255) -> tuple[int, int, int, int]:
     r, g, b = ImageColor.getrgb(colour)[:3]  # ReelOptions has validated the colour
     return r, g, b, alpha
@@ -76,7 +86,7 @@ class CaptionPainter:
         self.centre_x = width * (self.safe.left + (1 - self.safe.left - self.safe.right) / 2)
         self.pad = self.outline + round(self.size * 0.15)
         # Band edges on even rows: the encode cuts the yuv420p frame there (its chroma rows are pairs).
-        self.band_height = -(-(self.style.max_rows * self.row_height + 2 * self.pad) // 2) * 2
+        self.band_height = _even_up(self.style.max_rows * self.row_height + 2 * self.pad)
         self.band_top = self._band_top(height)
         self._widths: dict[str, float] = {}
         self._sprites: dict[tuple, Sprite] = {}
@@ -84,11 +94,11 @@ class CaptionPainter:
         self._layers: tuple = ((None, None), None)  # (page, sung word), and its other words drawn
 
     def _band_top(self, height: int) -> int:
-        top, bottom = -(-round(height * self.safe.top) // 2) * 2, round(height * (1 - self.safe.bottom)) // 2 * 2
+        top, bottom = _even_up(round(height * self.safe.top)), _even_down(round(height * (1 - self.safe.bottom)))
         if self.options.position == "top":
             return top
         if self.options.position == "middle":
-            return round((top + bottom - self.band_height) / 4) * 2
+            return round((top + bottom - self.band_height) / 4) * 2  # the even row nearest the middle
         return bottom - self.band_height
 
     def _runs(self, text: str) -> list[Run]:
