@@ -1,5 +1,6 @@
 """End-to-end renders: decode the MP4 and look at its streams and pixels."""
 import json
+import math
 import subprocess
 import sys
 
@@ -213,3 +214,35 @@ def test_cli_outline_colour_draws_the_outline_in_it(song, tmp_path):
     band = _band(frame_at(out, (word["start"] + word["end"]) / 2), ReelOptions(outline_width=8))
     red = (band[..., 0] > 180) & (band[..., 1] < 70) & (band[..., 2] < 70)
     assert red.sum() > 2000 and _outline_pixels(band) < red.sum()  # outlined in red, not in black
+
+
+def _band_changes(video, options: ReelOptions) -> list[int]:
+    """Frames whose caption band differs visibly from the frame before.
+
+    A change counts when more than 1000 pixels move by more than 40 grey levels: x264's
+    touch-ups of a still picture move about 200, a new caption page or a motion step thousands.
+    """
+    import imageio_ffmpeg
+    painter = CaptionPainter(options)
+    width = int(options.size.split("x")[0])
+    crop = f"crop={width}:{painter.band_height}:0:{painter.band_top}"
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-vf", crop,
+                          "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+    bands = np.frombuffer(raw, np.uint8).reshape(-1, painter.band_height, width).astype(int)
+    moved = (np.abs(np.diff(bands, axis=0)) > 40).reshape(len(bands) - 1, -1).sum(axis=1)
+    return [int(i) + 1 for i in np.nonzero(moved > 1000)[0]]
+
+
+@pytest.mark.parametrize("zoom", [False, True])
+def test_bands_change_on_the_frame_a_word_starts(song, tmp_path, zoom):
+    """Captions are snapped to the video's frames, with or without the zoom: the page appears
+    LEAD_IN_SECONDS early, each sung word's bounce starts on the frame its start falls on and
+    moves on every frame of its 150 ms (and settles on the next), and nothing changes between."""
+    options = ReelOptions(style="bounce", size="1080x1080", zoom=zoom)
+    words = [Word("hello", 1.0, 1.5, 0), Word("there", 1.5, 2.0, 0), Word("friend", 2.4, 3.0, 0)]
+    result = make_reel(song["image"], song["audio"], "hello there friend", tmp_path, options, words=words)
+    fps = 30
+    bounce = lambda start: list(range(round(start * fps), math.ceil((start + 0.15) * fps) + 1))  # noqa: E731
+    expected = [round((1.0 - LEAD_IN_SECONDS) * fps)] + bounce(1.0) + bounce(1.5) + bounce(2.4)
+    changes = [frame for frame in _band_changes(result.video, options) if frame < round(3.2 * fps)]
+    assert changes == expected
