@@ -7,8 +7,10 @@ For each duration (default 30, 60, 300 s) it makes the shared deterministic work
   (b) ../shared/bench/baseline_moviepy.py (per-frame MoviePy compositing; --baseline-max)
   (c) bare encode: the decoded image looped by ffmpeg's loop filter, libx264 veryfast
       stillimage + AAC, no captions
-and prints wall time, peak RSS of the whole process tree, the ratios a/c and b/a, and a/c in
-CPU seconds (steady on a shared machine).
+  (r) python -m reel render --words    (the timings (a) saved: captions + encode, no alignment;
+      what the page's Render button runs after the preview, and the part a template costs)
+and prints wall time, peak RSS of the whole process tree (the larger of a and r), the ratios
+a/c, r/c and b/a, and a/c and r/c in CPU seconds (steady on a shared machine).
 With several caption templates (`--styles karaoke,bounce`), (a) is timed once per
 template against the same bare encode; `--zoom` also times each template with the zoom,
 `--audiogram` with the waveform strip and progress bar (`--waveform --progress-bar`).
@@ -132,18 +134,20 @@ def main() -> int:
                  if duration <= args.baseline_max else None)
             for style in args.styles.split(","):
                 for extra, flags in variants:
-                    a = timed([py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio),
-                               "--lyrics", str(lyrics), "--out", str(wl / "a.mp4"), "--aligner", args.aligner,
-                               "--style", style, *flags])
-                    rows.append((duration, style + extra, a, b, c))
+                    render = [py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio),
+                              "--lyrics", str(lyrics), "--out", str(wl / "a.mp4"), "--style", style, *flags]
+                    a = timed([*render, "--aligner", args.aligner, "--save-words", str(wl / "words.json")])
+                    r = timed([*render, "--words", str(wl / "words.json")])
+                    rows.append((duration, style + extra, a, r, b, c))
                     print(f"{duration:5.0f}s {style + extra:<16} reel {a[0]:6.1f}s {a[1]:5.0f}MB | "
-                          f"bare {c[0]:6.1f}s", file=sys.stderr, flush=True)
-    print(f"{'audio':>6} {'style':<16} {'(a) reel':>9} {'peakMB':>7} {'(b) moviepy':>12} {'(c) bare':>9} "
-          f"{'a/c':>5} {'b/a':>6} {'a per min':>10} {'cpu a/c':>8}")
-    for duration, style, a, b, c in rows:
-        print(f"{duration:5.0f}s {style:<16} {a[0]:8.1f}s {a[1]:7.0f} {('-' if b is None else f'{b[0]:.1f}s'):>12} "
-              f"{c[0]:8.1f}s {a[0] / c[0]:5.2f} {('-' if b is None else f'{b[0] / a[0]:.1f}x'):>6} "
-              f"{a[0] / duration * 60:9.1f}s {a[2] / c[2]:8.2f}")
+                          f"from timings {r[0]:6.1f}s | bare {c[0]:6.1f}s", file=sys.stderr, flush=True)
+    print(f"{'audio':>6} {'style':<16} {'(a) reel':>9} {'(r) timed':>10} {'peakMB':>7} {'(b) moviepy':>12} "
+          f"{'(c) bare':>9} {'a/c':>5} {'r/c':>5} {'b/a':>6} {'a per min':>10} {'cpu a/c':>8} {'cpu r/c':>8}")
+    for duration, style, a, r, b, c in rows:
+        print(f"{duration:5.0f}s {style:<16} {a[0]:8.1f}s {r[0]:9.1f}s {max(a[1], r[1]):7.0f} "
+              f"{('-' if b is None else f'{b[0]:.1f}s'):>12} {c[0]:8.1f}s {a[0] / c[0]:5.2f} {r[0] / c[0]:5.2f} "
+              f"{('-' if b is None else f'{b[0] / a[0]:.1f}x'):>6} {a[0] / duration * 60:9.1f}s "
+              f"{a[2] / c[2]:8.2f} {r[2] / c[2]:8.2f}")
     if args.clip_song:
         clip_benchmark(py, args.clip_song, args.clip_seconds, args.aligner)
     return 0
