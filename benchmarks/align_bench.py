@@ -6,11 +6,11 @@ extra cases (other voices and seeds, music as loud as the voice, long intros,
 fast lines, sung notes, long reverb), the non-English set (lang) and songs whose
 pasted lyrics differ from what is sung (differ: scored on the sung words they
 hold, plus how many never-sung words are marked "check"), held-out Festival and Flite
-songs (heldout), runs `python -m reel align` on each
+songs (heldout), songs with and without an instrumental intro (intro), runs `python -m reel align` on each
 case's audio.mp3, scores it with the corpus's evaluate.py and prints one row per
 case plus the pooled `align:` line for each set.
 
-  python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|lang|differ|heldout|all] [--only ID]
+  python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|lang|differ|heldout|intro|all] [--only ID]
                                    [--aligner offline] [--jobs 2]
 
 Generation is cached in DIR (default tmp/align_corpus, git-ignored); delete it to regenerate.
@@ -457,8 +457,58 @@ HELDOUT_CASES = [
              sung=True, music_db=8.0, notes="Flite awb sung, music 8 dB"),
 ]
 
+# Intros or not (issue 14): the voice-onset check was tuned on these (new lyrics and
+# seeds), half with an instrumental intro, half singing from the first second.
+_KITES = """Paper kites above the station roof,
+every string a little bit of proof
+that the wind remembers where we are,
+pulling gently like a distant star.
+
+Hold the handle, never let it go,
+tell the sky the only song you know.
+"""
+_RIVER = """Quiet river carry me away,
+past the mill and over the old bay.
+Willow branches bending to the stream,
+every ripple folding up a dream.
+
+Morning comes and still the water sings,
+stories of a hundred little things.
+"""
+_IT_FINESTRA = """La finestra guarda verso il mare,
+la mattina sento il vento cantare.
+Le barche tornano piano dal porto,
+e il sole scalda il vecchio orto.
+"""
+INTRO_CASES = [
+    CaseSpec(case_id="o01_kites_slt_sung_intro7", voice="flite:slt", seed=11, lyrics=_KITES, sung=True,
+             lead_in=7.0, music_db=6.0, notes="7 s intro, Flite slt sung"),
+    CaseSpec(case_id="o02_kites_slt_sung", voice="flite:slt", seed=12, lyrics=_KITES, sung=True,
+             music_db=6.0, notes="no intro, Flite slt sung"),
+    CaseSpec(case_id="o03_river_awb_intro10_2db", voice="flite:awb", seed=13, lyrics=_RIVER, lead_in=10.0,
+             music_db=2.0, notes="10 s intro, Flite awb, music 2 dB"),
+    CaseSpec(case_id="o04_river_awb_sung", voice="flite:awb", seed=14, lyrics=_RIVER, sung=True,
+             music_db=4.0, notes="no intro, Flite awb sung, music 4 dB"),
+    CaseSpec(case_id="o05_finestra_lp_sung_intro8", voice="festival:lp_diphone", seed=15, lyrics=_IT_FINESTRA,
+             sung=True, lead_in=8.0, music_db=6.0, notes="Italian sung, 8 s intro, Festival lp"),
+    CaseSpec(case_id="o06_finestra_lp_sung", voice="festival:lp_diphone", seed=16, lyrics=_IT_FINESTRA,
+             sung=True, music_db=5.0, notes="Italian sung, no intro, Festival lp, music 5 dB"),
+    CaseSpec(case_id="o07_river_f2_sung_intro6_1db", voice="en-us+f2", seed=17, lyrics=_RIVER, sung=True,
+             lead_in=6.0, music_db=1.0, notes="6 s intro, espeak sung, music 1 dB"),
+    CaseSpec(case_id="o08_kites_rms_sung_3db", voice="flite:rms", seed=18, lyrics=_KITES, sung=True,
+             music_db=3.0, notes="no intro, Flite rms sung, music 3 dB"),
+    CaseSpec(case_id="o09_kites_kal_intro12_0db", voice="flite:kal", seed=19, lyrics=_KITES, lead_in=12.0,
+             music_db=0.0, notes="12 s intro, Flite kal, music as loud as the voice"),
+    CaseSpec(case_id="o10_finestra_lp_intro9", voice="festival:lp_diphone", seed=20, lyrics=_IT_FINESTRA,
+             lead_in=9.0, music_db=4.0, notes="Italian, 9 s intro, Festival lp, music 4 dB"),
+    CaseSpec(case_id="o11_river_slt_sung_2db", voice="flite:slt", seed=21, lyrics=_RIVER, sung=True,
+             music_db=2.0, notes="no intro, Flite slt sung, music 2 dB"),
+    CaseSpec(case_id="o12_kites_m3_sung_intro5", voice="en-us+m3", seed=22, lyrics=_KITES, sung=True,
+             lead_in=5.0, music_db=5.0, notes="5 s intro, espeak sung"),
+]
+
 SETS = {"public": PUBLIC_CASES, "extra": EXTRA_CASES, "lang": LANG_CASES,
-        "differ": [spec for spec, _ in DIFFER_CASES], "heldout": HELDOUT_CASES}
+        "differ": [spec for spec, _ in DIFFER_CASES], "heldout": HELDOUT_CASES, "intro": INTRO_CASES}
 
 
 def generate(cases: list[CaseSpec], corpus: Path) -> list[Path]:
