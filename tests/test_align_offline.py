@@ -19,7 +19,7 @@ from reel.lyrics import parse_lyrics
 from reel.media import decode_audio
 
 sys.path.insert(0, str(CORPUS))
-from evaluate import evaluate  # noqa: E402
+from evaluate import evaluate, evaluate_pasted  # noqa: E402
 
 
 def align_case(folder, lyrics_text=None, language="auto"):
@@ -212,6 +212,24 @@ def test_unsung_stanza_is_marked_and_does_not_move_the_words_after_it():
     assert [w.text.strip(",.").lower() for w in after] == [t["norm"] for t in sung_after]
     close = sum(abs(w.start - t["start"]) < 0.1 for w, t in zip(after, sung_after))
     assert close >= 0.9 * len(after), [(w.text, w.start, t["start"]) for w, t in zip(after, sung_after)]
+
+
+def test_a_sung_line_missing_from_the_lyrics_does_not_drag_the_next_one():
+    """The singer sings a line the pasted lyrics lack: the next line's words keep their
+    times (without the unlisted-singing search they were stretched over it, seconds
+    early: 64 % of the sung words within 100 ms; measured with it: 93 %)."""
+    sung = ("Copper kettle singing on the stove,\nwindow fogged with breath of early cold,\n"
+            "father reading headlines to the dog,\nmother humming something very old.\n"
+            "Someone left a bicycle outside,\nfrost is climbing slowly up the wheel,\n"
+            "nobody has noticed it just yet,\nbreakfast is the only thing that's real.\n")
+    pasted = sung.replace("frost is climbing slowly up the wheel,\n", "")
+    folder = make_case("missing_line", sung, "--voice", "en-us+m3", "--rate", "165", "--seed", "301",
+                       "--music-db", "6")
+    words, _, _, duration = align_case(folder, pasted)
+    assert_well_formed(words, pasted, duration)
+    truth = json.loads((folder / "truth.json").read_text())
+    score = evaluate_pasted(truth, {"words": [w.to_dict() for w in words]}, pasted)
+    assert score["within100_pct"] >= 85.0, score
 
 
 def test_a_misplaced_word_gets_a_low_confidence(song):
