@@ -70,6 +70,7 @@ WHOLE_NARROW = (0, len(SETTINGS) - 1, *range(1, len(SETTINGS) - 1))
 WIDEST = {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE}
 THOROUGH = ((3, WIDEST), (2, WIDEST))
 ALL_SETTINGS = SETTINGS + THOROUGH
+NARROW_BEAMS = frozenset(k for k, (_, beams) in enumerate(ALL_SETTINGS) if "beam" not in beams)  # default beams
 SUNG_S_PER_PHONE = 0.235
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
@@ -152,7 +153,7 @@ class ForcedAligner:
         """
         names = [f"w{i}" for i in indices] + [f"ahead{i}" for i in ahead] + [END_WORD]
         line_starts = [k for k in range(1, len(indices))
-                       if unlisted and self.lines[indices[k]] != self.lines[indices[k - 1]]]
+                       if self.lines[indices[k]] != self.lines[indices[k - 1]]] if unlisted else []
         final = len(names) + len(line_starts)  # one state more per line start: its loop of phones
         arcs = [(k, k + 1 if k + 1 < len(names) else final, 1.0, name) for k, name in enumerate(names)]
         first = 0
@@ -202,7 +203,7 @@ class ForcedAligner:
                 break
             d = self._decoder_for(setting)
             segments = self._search(d, indices, ahead, audio)
-            if segments is not None and whole and "beam" not in ALL_SETTINGS[setting][1]:
+            if segments is not None and whole and setting in NARROW_BEAMS:
                 other = self._search(d, indices, ahead, audio, unlisted=True)
                 if other is not None and _longest_unlisted(other) >= UNLISTED_MIN_S:
                     segments = other
@@ -307,8 +308,7 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
     return placed
 
 
-def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[int, Timed],
-                        lines: dict[int, int]) -> None:
+def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[int, Timed]) -> None:
     """Re-place a line's first words that were taken from the previous line's held note.
 
     A line is sung after a pause. When one starts with a pause less than half as
@@ -320,7 +320,7 @@ def _repair_line_starts(pcm: np.ndarray, aligner: ForcedAligner, placed: dict[in
     order = sorted(placed)
     by_line: dict[int, list[int]] = {}
     for i in order:
-        by_line.setdefault(lines[i], []).append(i)
+        by_line.setdefault(aligner.lines[i], []).append(i)
     for words in by_line.values():
         first = order.index(words[0])
         if first == 0 or len(words) < 3:
@@ -431,7 +431,7 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     aligner = ForcedAligner(phones, guessed, sung, {i: lyrics.lines[line].stanza for i, line in lines.items()}, lines)
     heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
     placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
-    _repair_line_starts(heard, aligner, placed, lines)
+    _repair_line_starts(heard, aligner, placed)
     foreign = {i for i, (_, line) in enumerate(words) if languages[line] != "en"}
     flag_weak_evidence(placed, acoustic_evidence(placed, heard), foreign)
     _start_soft_onsets_earlier(placed, phones)
