@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import sys
 
 import numpy as np
@@ -242,3 +243,31 @@ def test_a_misplaced_word_gets_a_low_confidence(song):
     by_text = {w.text.strip(",."): w for w in words}
     assert by_text["chimney"].confidence < 0.5
     assert all(w.confidence >= 0.5 for w in words if w.line >= 2), words
+
+
+def test_hopeless_audio_is_searched_within_the_budget_whatever_the_machine(monkeypatch):
+    """Noise with lyrics: every search fails, and the aligner stops when the audio searched
+    (weighted by each setting's cost) fills the budget; no clock is read, so a machine
+    whose CPU time runs 100 times faster gets the very same words (a CPU-time budget
+    once made one song score 0 % or 48 % from run to run)."""
+    from reel.align import budget as budget_module
+    pcm = np.random.default_rng(5).normal(0.0, 0.05, 20 * 16000).astype(np.float32)
+    lyrics = parse_lyrics("rolling thunder over quiet water\n" * 6)
+    charged = []
+    search = offline.ForcedAligner._search
+
+    def counted(self, d, indices, ahead, audio, unlisted=False):
+        setting = next(k for k, v in self._decoders.items() if v is d)
+        charged.append(len(audio) / 2 / 16000 * offline.ALL_SETTINGS[setting].cost)
+        return search(self, d, indices, ahead, audio, unlisted)
+
+    monkeypatch.setattr(offline.ForcedAligner, "_search", counted)
+    first = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
+    limit = budget_module.BUDGET_UNITS + budget_module.BUDGET_UNITS_PER_AUDIO_S * 20.0
+    assert 0.8 * limit <= sum(charged) <= limit, (sum(charged), limit)
+    assert all(w.confidence < 0.5 for w in first)
+    clock = iter(range(0, 10**9, 100))
+    monkeypatch.setattr(time, "thread_time", lambda: float(next(clock)))
+    monkeypatch.setattr(time, "perf_counter", lambda: float(next(clock)))
+    again = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
+    assert [(w.start, w.end) for w in again] == [(w.start, w.end) for w in first]

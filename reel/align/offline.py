@@ -14,7 +14,7 @@ lyrics is found by searching again with "unlisted" singing allowed between
 lines (`ForcedAligner.align`). Two corrections follow: a line's first
 words taken from the previous line's held note are placed again, and words
 that start softly after a pause start a little earlier. Words nothing can
-pronounce, that no search placed in the time budget, or whose stanza the
+pronounce, that no search placed within the search budget, or whose stanza the
 search found unsung, are spread between their neighbours with a low confidence.
 A placed word's confidence comes from the evidence: its acoustic score against
 a free phone loop over the same frames, and its length against its phones.
@@ -26,14 +26,14 @@ without lyrics needs ElevenLabs (reel.align.check_transcription says so).
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import numpy as np
 import pocketsphinx
 
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
+from reel.align.budget import SearchBudget
 from reel.align.confidence import acoustic_evidence, flag_odd_durations, flag_weak_evidence
 from reel.align.pronounce import PHONES, dictionary_key, prefetch, pronounce
 from reel.align.sphinx import FRAME_S, SAMPLE_RATE, SILENCE, Timed, decoder, dictionary, log_score, pcm16
@@ -42,13 +42,28 @@ from reel.languages import LANGUAGES
 from reel.lyrics import Lyrics, line_languages
 from reel.model import Progress, Word
 
+
+
+class Setting(NamedTuple):
+    """One way to search: each vowel `repeat` times (see _lengthen), the decoder's `beams`,
+    and what a second of audio searched so costs the budget (budget.py): the median CPU
+    time of such searches that failed, over our corpora, in units of the default beams'
+    16 ms. The budget is for hopeless audio, where searches fail; one that succeeds
+    with wide beams costs 2-8 times more, but places words."""
+
+    repeat: int
+    beams: dict
+    cost: float
+
+
 # Search settings, narrowest (fastest) first; a wider one is tried when a search fails.
 WIDE = {"beam": 1e-70, "wbeam": 1e-55, "pbeam": 1e-70}
 # Vowels are first given three times their shortest length, so that a held (sung)
 # vowel is not squeezed into a few frames while pauses eat the note (public corpus
 # 87 % -> 91 %, extra cases 68 % -> 74 %); lines too fast for that fall back to
 # twice, then to plain vowels, then to wider beams.
-SETTINGS = ((3, SILENCE), (2, SILENCE), (1, SILENCE), (1, {**WIDE, **SILENCE}))
+SETTINGS = (Setting(3, SILENCE, 1.0), Setting(2, SILENCE, 1.0), Setting(1, SILENCE, 1.0),
+            Setting(1, {**WIDE, **SILENCE}, 1.25))
 # A search over all the rest of the song tries the wide beams second, before shorter
 # vowels: when held vowels fail there, narrow beams have usually lost the voice too.
 # Festival's Italian voices fail at all three narrow settings and only the wide one
@@ -68,9 +83,9 @@ WHOLE_NARROW = (0, len(SETTINGS) - 1, *range(1, len(SETTINGS) - 1))
 # When held 3x vowels fail even so, 2x can still fit (a Flite voice sung: 9 % -> 28 %);
 # tried on sung lyrics only, as it costs spoken ones time and gains nothing.
 WIDEST = {"beam": 1e-120, "wbeam": 1e-120, "pbeam": 1e-120, **SILENCE}
-THOROUGH = ((3, WIDEST), (2, WIDEST))
+THOROUGH = (Setting(3, WIDEST, 1.35), Setting(2, WIDEST, 1.35))
 ALL_SETTINGS = SETTINGS + THOROUGH
-NARROW_BEAMS = frozenset(k for k, (_, beams) in enumerate(ALL_SETTINGS) if "beam" not in beams)  # default beams
+NARROW_BEAMS = frozenset(k for k, s in enumerate(ALL_SETTINGS) if "beam" not in s.beams)  # default beams
 SUNG_S_PER_PHONE = 0.235
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 MIN_AUDIO_S = 0.1  # shorter audio is not searched
@@ -81,7 +96,6 @@ WINDOW_STRETCH = 2.0  # window length / the words' expected duration
 MIN_WINDOW_S = 4.0
 INTRO_S = 15.0  # extra window before the first word (instrumental intros)
 DEFAULT_WORD_S = 0.6
-TIME_BUDGET_S, TIME_PER_AUDIO_S = 1.0, 0.07  # searching stops after this; the rest is spread
 END_WORD = "zz_end"  # a silence "word" after the lyrics: the search must pass the last word
 LINE_LEAD_IN_SHARE, STRAY_PAUSE_S = 0.5, 0.4  # see _repair_line_starts
 SOFT_ONSETS = frozenset("DH W M HH F L N R V Z TH Y NG".split())  # see _start_soft_onsets_earlier
@@ -121,7 +135,7 @@ class ForcedAligner:
         """The decoder of ALL_SETTINGS[setting] with every lyric word, built on first use
         (each loads the acoustic model, ~85 ms, and most songs need one or two settings)."""
         if setting not in self._decoders:
-            repeat, beams = ALL_SETTINGS[setting]
+            repeat, beams, _ = ALL_SETTINGS[setting]
             d = decoder(**beams)
             for i, ph in self.phones.items():
                 ph = _lengthen(ph, repeat)
@@ -170,14 +184,13 @@ class ForcedAligner:
         return d.create_fsg("lyrics", 0, final, arcs)
 
     def align(self, pcm: np.ndarray, indices: list[int], offset: float,
-              ahead: tuple[int, ...] = (), deadline: float = float("inf"),
+              ahead: tuple[int, ...] = (), budget: Optional[SearchBudget] = None,
               whole: bool = False) -> Optional[list[Timed]]:
         """Words placed by the first search that succeeds (maybe only the first few).
 
         `ahead` are the words that follow: each may be found in the audio or be a
         pause, so the end of a window of audio need not stretch `indices` over it.
-        No further setting is tried when it would likely end after `deadline`
-        (a time.thread_time() value: CPU time of this thread, so a busy machine does not shrink the budget).
+        Each search is paid from `budget` (none: unlimited); a setting it cannot afford is not tried.
         `whole`: the search spans all the rest of the song (THOROUGH settings are tried too).
 
         A line sung but missing from the lyrics makes the search stretch the next line's
@@ -195,19 +208,20 @@ class ForcedAligner:
         """
         if len(pcm) < MIN_AUDIO_S * SAMPLE_RATE:
             return None
-        audio = pcm16(pcm)
-        took = 0.0
+        audio, seconds = pcm16(pcm), len(pcm) / SAMPLE_RATE
+        budget = budget or SearchBudget(float("inf"))
         for setting in self.whole if whole else self.narrow:
-            began = time.thread_time()
-            if began + took > deadline:  # the next search would likely end past it
+            cost = seconds * ALL_SETTINGS[setting].cost
+            if not budget.affords(cost):
                 break
+            budget.spend(cost)
             d = self._decoder_for(setting)
             segments = self._search(d, indices, ahead, audio)
-            if segments is not None and whole and setting in NARROW_BEAMS:
+            if segments is not None and whole and setting in NARROW_BEAMS and budget.affords(cost):
+                budget.spend(cost)
                 other = self._search(d, indices, ahead, audio, unlisted=True)
                 if other is not None and _longest_unlisted(other) >= UNLISTED_MIN_S:
                     segments = other
-            took = time.thread_time() - began
             if segments is not None:
                 placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
                                 offset + (s.end_frame + 1) * FRAME_S,
@@ -270,14 +284,14 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
     duration = len(pcm) / SAMPLE_RATE
     placed: dict[int, Timed] = {}
     pos, whole = 0, True
-    deadline = time.thread_time() + TIME_BUDGET_S + TIME_PER_AUDIO_S * duration  # hopeless audio
-    while pos < len(indices) and time.thread_time() < deadline:
+    budget = SearchBudget(duration)  # hopeless audio: see budget.py
+    while pos < len(indices) and not budget.spent:
         todo = indices[pos:]
-        began = time.thread_time()
-        got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start, deadline=deadline,
+        before = budget.left
+        got = aligner.align(pcm[int(start * SAMPLE_RATE):], todo, start, budget=budget,
                             whole=True) if whole else None
-        if got and got[-1].index == todo[-1]:  # a search that placed all the rest is not hopeless audio
-            deadline += time.thread_time() - began
+        if got and got[-1].index == todo[-1]:
+            budget.refund(before - budget.left)
         whole = got is not None  # once the rest fails as a whole, go on in windows (linear time)
         margin = KEEP_MARGIN
         count = min(len(todo), CHUNK_WORDS)
@@ -286,7 +300,7 @@ def progressive_alignment(pcm: np.ndarray, aligner: ForcedAligner, indices: list
             window = max(MIN_WINDOW_S, window)
             stop = int(min(duration, start + window) * SAMPLE_RATE)
             got = aligner.align(pcm[int(start * SAMPLE_RATE):stop], todo[:count], start,
-                                tuple(todo[count:count + LOOKAHEAD_WORDS]), deadline)
+                                tuple(todo[count:count + LOOKAHEAD_WORDS]), budget)
             margin = max(KEEP_MARGIN, count // 3) if stop < len(pcm) else KEEP_MARGIN
             count //= 2
         if not got:
