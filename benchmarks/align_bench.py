@@ -12,7 +12,7 @@ case plus the pooled `align:` line for each set; with several sets, also the "ch
 flags' recall and precision over all their cases pooled (how the targets are stated).
 
   python benchmarks/align_bench.py [--corpus DIR] [--set public|extra|lang|differ|heldout|intro|all] [--only ID]
-                                   [--aligner offline] [--jobs 2]
+                                   [--aligner offline] [--jobs 2] [--keep DIR]
 
 Generation is cached in DIR (default tmp/align_corpus, git-ignored); delete it to regenerate.
 """
@@ -607,10 +607,14 @@ def main(argv=None) -> int:
     p.add_argument("--only", action="append", help="case id (repeatable)")
     p.add_argument("--aligner", default="offline")
     p.add_argument("--jobs", type=int, default=1, help="cases aligned at once (1 gives clean timings)")
+    p.add_argument("--keep", type=Path, help="keep each case's predicted words (CASE.json) in this folder")
     a = p.parse_args(argv)
     names = tuple(SETS) if a.set == "all" else (a.set,)
     every: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="align_bench_") as tmp:
+    if a.keep:
+        a.keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="align_bench_") as scratch:
+        tmp = a.keep or scratch
         for name in names:
             cases = [c for c in SETS[name] if not a.only or c.case_id in a.only]
             if not cases:
