@@ -11,12 +11,14 @@ so the aligner stops at the same point on any machine, fast or slow.
 
 Units: a second of audio searched at the default beams. On a 2-core x86 machine
 one unit is about 16 ms of CPU (measured over our 92 corpus songs), so the budget
-below is about 1 s + 0.07 s per second of audio there.
+below is about 1 s + 0.04 s per second of audio there. That leaves for windowed
+searches (after the whole-song ones failed) as much as a CPU budget of 1 s + 0.07 s
+per second of audio did, when whole searches still tried five settings.
 """
 from __future__ import annotations
 
 BUDGET_UNITS = 60.0  # for any song
-BUDGET_UNITS_PER_AUDIO_S = 4.5  # and for each second of its audio
+BUDGET_UNITS_PER_AUDIO_S = 2.5  # and for each second of its audio
 
 
 class SearchBudget:
