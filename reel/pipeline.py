@@ -25,7 +25,8 @@ from reel.clip import CHORUS, Span, chorus_limit, cut_words, find_chorus, planne
 from reel.draw import CaptionPainter
 from reel.errors import Cancelled, ReelError
 from reel.lrc import SyncedLyrics, anchor_lines, read_lyrics, write_lrc
-from reel.lyrics import Lyrics
+from reel.languages import AUTO
+from reel.lyrics import Lyrics, preload_language_model
 from reel.media import ALIGN_SAMPLE_RATE, decode_audio, load_image
 from reel.model import Progress, ReelOptions, ReelResult, Word, no_progress, words_to_json
 from reel.render import background, encode, write_playlist
@@ -90,6 +91,8 @@ def choose_clip(options: ReelOptions, words: list[Word], lyrics: Optional[Lyrics
 def align_only(audio_path, lyrics_text: Optional[str], aligner: str = "auto",
                progress: Progress = no_progress, language: str = "auto") -> Alignment:
     """Word timings without rendering (the subtitle preview, `reel align`)."""
+    if lyrics_text is not None and language == AUTO:
+        preload_language_model()
     pcm = decode_audio(audio_path)
     lyrics = read_lyrics(lyrics_text) if lyrics_text is not None else None
     return time_words(Path(audio_path), pcm, lyrics, aligner, progress, language)
@@ -204,6 +207,8 @@ def make_reel(image_path, audio_path, lyrics_text: Optional[str], out_dir,
         clock = now
 
     report("checking", 0.0)
+    if words is None and lyrics_text is not None and options.language == AUTO:
+        preload_language_model()
     image = load_image(image_path)
     pcm = decode_audio(audio_path)
     duration = pcm.size / ALIGN_SAMPLE_RATE

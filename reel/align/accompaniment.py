@@ -19,7 +19,6 @@ from 75 % to 89 %. Applied to every song it cost sung ones 20-50 points.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from reel.align.voice import band_energy
 
@@ -45,7 +44,8 @@ def loud_accompaniment(pcm: np.ndarray, voice_start: float = 0.0) -> bool:
 
 
 def _suppress_piece(pcm: np.ndarray) -> np.ndarray:
-    from scipy.signal import istft, stft  # imported here: it takes 1.3 s, and most songs never need it
+    from scipy.ndimage import median_filter  # imported here: 1.5 s cold, and most songs never need them
+    from scipy.signal import istft, stft
 
     _, _, spec = stft(pcm, SAMPLE_RATE, nperseg=FFT, noverlap=FFT - HOP)
     mag = np.abs(spec)
