@@ -254,14 +254,14 @@ def test_hopeless_audio_is_searched_within_the_budget_whatever_the_machine(monke
     pcm = np.random.default_rng(5).normal(0.0, 0.05, 20 * 16000).astype(np.float32)
     lyrics = parse_lyrics("rolling thunder over quiet water\n" * 6)
     charged = []
-    search = offline.ForcedAligner._search
+    search = offline.ForcedAligner.search
 
-    def counted(self, d, indices, ahead, audio, unlisted=False):
-        setting = next(k for k, v in self._decoders.items() if v is d)
-        charged.append(len(audio) / 2 / 16000 * offline.ALL_SETTINGS[setting].cost)
-        return search(self, d, indices, ahead, audio, unlisted)
+    def counted(self, s):
+        charged.append(len(s.audio) / 2 / 16000 * offline.ALL_SETTINGS[s.setting].cost)
+        return search(self, s)
 
-    monkeypatch.setattr(offline.ForcedAligner, "_search", counted)
+    monkeypatch.setattr(offline, "cores", lambda: 1)  # every search runs here, where it is counted
+    monkeypatch.setattr(offline.ForcedAligner, "search", counted)
     first = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
     limit = budget_module.BUDGET_UNITS + budget_module.BUDGET_UNITS_PER_AUDIO_S * 20.0
     assert 0.8 * limit <= sum(charged) <= limit, (sum(charged), limit)
@@ -271,3 +271,45 @@ def test_hopeless_audio_is_searched_within_the_budget_whatever_the_machine(monke
     monkeypatch.setattr(time, "perf_counter", lambda: float(next(clock)))
     again = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
     assert [(w.start, w.end) for w in again] == [(w.start, w.end) for w in first]
+
+
+def test_the_helper_process_searches_beside_this_one_and_changes_no_word(monkeypatch):
+    """With two cores the next search in order runs in a second process (helper.py); on
+    noise every search fails, so the helper's are taken, and the words are exactly those
+    of the one-process run."""
+    pcm = np.random.default_rng(7).normal(0.0, 0.05, 15 * 16000).astype(np.float32)
+    lyrics = parse_lyrics("silver morning on the river\n" * 5)
+    monkeypatch.setattr(offline, "cores", lambda: 1)
+    alone = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
+    helpers = []
+
+    class Recorded(offline.SearchHelper):
+        def __init__(self):
+            super().__init__()
+            helpers.append(self)
+
+    monkeypatch.setattr(offline, "cores", lambda: 2)
+    monkeypatch.setattr(offline, "SearchHelper", Recorded)
+    together = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
+    assert len(helpers) == 1 and helpers[0].used > 0
+    assert helpers[0]._proc.poll() is not None  # stopped when the alignment ended
+    assert [(w.start, w.end, w.confidence) for w in together] == [(w.start, w.end, w.confidence) for w in alone]
+
+
+def test_alignment_goes_on_alone_when_the_helper_process_dies(monkeypatch):
+    """A helper killed mid-song (out of memory, say) is dropped; every search then runs
+    here and the words are still all timed, the same as without it."""
+    pcm = np.random.default_rng(8).normal(0.0, 0.05, 12 * 16000).astype(np.float32)
+    lyrics = parse_lyrics("paper lanterns in the rain\n" * 4)
+    monkeypatch.setattr(offline, "cores", lambda: 1)
+    alone = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
+    offer = offline.SearchHelper.offer
+
+    def dies_after_the_first(self, search):
+        offer(self, search)
+        self._proc.kill()
+
+    monkeypatch.setattr(offline, "cores", lambda: 2)
+    monkeypatch.setattr(offline.SearchHelper, "offer", dies_after_the_first)
+    orphaned = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
+    assert [(w.start, w.end) for w in orphaned] == [(w.start, w.end) for w in alone]

@@ -247,5 +247,6 @@ def test_the_pages_own_events_cannot_open_or_delete_another_owners_job(url):
                        ("remove_job", [job["id"], "all", "someone-elses-browser-token"])):
         answer = page_event(url, name, data)
         assert answer["success"] is False and answer["output"]["error"] == "job not found", answer
-    assert carol.predict(job["id"], api_name="/get_job")["state"] == "pending"  # untouched
+    # untouched: still there, not cancelled (the consumer an earlier test started may have taken it)
+    assert carol.predict(job["id"], api_name="/get_job")["state"] in ("pending", "processing", "completed")
     carol.predict(job["id"], api_name="/delete_job")

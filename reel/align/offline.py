@@ -11,7 +11,8 @@ few words when a whole search fails. Sung lyrics (slow for their phones) are
 first searched with far wider beams; a band nearly as loud as the voice is
 turned down first (accompaniment.py). A line sung but missing from the
 lyrics is found by searching again with "unlisted" singing allowed between
-lines (`ForcedAligner.align`). Two corrections follow: a line's first
+lines (`ForcedAligner.align`). With two cores, the next search in order runs
+in a second process meanwhile (helper.py). Two corrections follow: a line's first
 words taken from the previous line's held note are placed again, and words
 that start softly after a pause start a little earlier. Words nothing can
 pronounce, that no search placed within the search budget, or whose stanza the
@@ -26,6 +27,7 @@ without lyrics needs ElevenLabs (reel.align.check_transcription says so).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NamedTuple, Optional
 
@@ -35,6 +37,7 @@ import pocketsphinx
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.budget import SearchBudget
 from reel.align.confidence import acoustic_evidence, flag_odd_durations, flag_weak_evidence
+from reel.align.helper import MISSING, Search, SearchHelper, cores
 from reel.align.pronounce import PHONES, dictionary_key, prefetch, pronounce
 from reel.align.sphinx import FRAME_S, SAMPLE_RATE, SILENCE, Timed, decoder, dictionary, log_score, pcm16
 from reel.align.voice import voice_onset
@@ -117,45 +120,54 @@ UNLISTED_MIN_S = 1.5  # that much unlisted singing in one place: a line missing 
 class ForcedAligner:
     """Aligns runs of lyric words (by index) to stretches of audio.
 
-    One decoder per setting (vowel length, beams), tried in order until a search
-    succeeds. Each lyric word is added to their dictionaries under its own name
-    ("w12"), so repeated words never get mixed up. A word whose pronunciation is a
+    Settings (vowel length, beams) are tried in order until a search succeeds; one
+    decoder per beams serves every vowel length. Each lyric word is added to the
+    dictionaries under its own name ("w12.3"), so repeated words never get mixed up. A word whose pronunciation is a
     guess (not in the dictionary) may also be a pause: one unsung or mispronounced
     word must not derail the whole search. A search over all the rest of the song
     also tries the THOROUGH settings: first when the lyrics are `sung`, else the first one last.
-    `stanzas` and `lines` give each word's stanza and line (all one when None).
+    `stanzas` and `lines` give each word's stanza and line (all one when None); with a
+    `helper`, the next search in order runs in a second process meanwhile (helper.py).
     """
 
     def __init__(self, phones: dict[int, str], guessed: set[int], sung: bool = False,
-                 stanzas: Optional[dict[int, int]] = None, lines: Optional[dict[int, int]] = None):
+                 stanzas: Optional[dict[int, int]] = None, lines: Optional[dict[int, int]] = None,
+                 helper: Optional[SearchHelper] = None):
+        self.helper = helper  # runs the next search in a second process (helper.py)
+        if helper is not None:
+            helper.prepare((phones, guessed, sung, stanzas, lines))
         self.stanzas = stanzas or dict.fromkeys(phones, 0)
         self.lines = lines or dict.fromkeys(phones, 0)
         self.phones, self.guessed = phones, guessed
-        self._decoders: dict[int, pocketsphinx.Decoder] = {}
+        self._decoders: dict[tuple, pocketsphinx.Decoder] = {}  # by beams
         self.narrow = list(range(len(SETTINGS)))  # indices into ALL_SETTINGS
         thorough = list(range(len(SETTINGS), len(ALL_SETTINGS)))
         self.whole = thorough + list(WHOLE_NARROW) if sung else list(WHOLE_NARROW) + thorough[:1]
 
     def _decoder_for(self, setting: int) -> pocketsphinx.Decoder:
-        """The decoder of ALL_SETTINGS[setting] with every lyric word, built on first use
-        (each loads the acoustic model, ~85 ms, and most songs need one or two settings)."""
-        if setting not in self._decoders:
-            repeat, beams, _ = ALL_SETTINGS[setting]
+        """The decoder for ALL_SETTINGS[setting]'s beams, built on first use. Each loads the
+        acoustic model (~90 ms), so settings that differ only in vowel length share one: it
+        holds every lyric word at each of their vowel lengths, under names from _word_name."""
+        beams = ALL_SETTINGS[setting].beams
+        key = tuple(sorted(beams.items()))
+        if key not in self._decoders:
             d = decoder(**beams)
-            for i, ph in self.phones.items():
-                ph = _lengthen(ph, repeat)
-                d.add_word(f"w{i}", ph, False)
-                if i in self.guessed:  # a guessed pronunciation may match nothing sung: allow a pause
-                    d.add_word(f"w{i}(2)", "SIL", False)
-                d.add_word(f"ahead{i}", ph, False)  # words after a window's chunk: sung in it or not
-                d.add_word(f"ahead{i}(2)", "SIL", False)
+            for repeat in sorted({s.repeat for s in ALL_SETTINGS if s.beams == beams}):
+                for i, ph in self.phones.items():
+                    ph = _lengthen(ph, repeat)
+                    d.add_word(_word_name("w", i, repeat), ph, False)
+                    if i in self.guessed:  # a guessed pronunciation may match nothing sung: allow a pause
+                        d.add_word(_word_name("w", i, repeat) + "(2)", "SIL", False)
+                    ahead = _word_name("ahead", i, repeat)  # words after a window's chunk: sung in it or not
+                    d.add_word(ahead, ph, False)
+                    d.add_word(ahead + "(2)", "SIL", False)
             for ph in PHONES:  # any phone: singing the lyrics lack (see align)
                 d.add_word(f"unlisted_{ph}", ph, False)
             d.add_word(END_WORD, "SIL", True)
-            self._decoders[setting] = d
-        return self._decoders[setting]
+            self._decoders[key] = d
+        return self._decoders[key]
 
-    def _grammar(self, d: pocketsphinx.Decoder, indices: list[int], ahead: tuple[int, ...],
+    def _grammar(self, d: pocketsphinx.Decoder, indices: list[int], ahead: tuple[int, ...], repeat: int,
                  unlisted: bool = False) -> pocketsphinx.FsgModel:
         """The words in order, then END_WORD; the words of each stanza may also be skipped, at a cost;
         with `unlisted`, any phones may also be sung between two lines, each at UNLISTED_PHONE_PROB.
@@ -170,7 +182,8 @@ class ForcedAligner:
         the first and last stanzas of a search: a Portuguese song lost its sung last
         stanza that way (97.8 % -> 44.4 %).
         """
-        names = [f"w{i}" for i in indices] + [f"ahead{i}" for i in ahead] + [END_WORD]
+        names = ([_word_name("w", i, repeat) for i in indices] + [_word_name("ahead", i, repeat) for i in ahead]
+                 + [END_WORD])
         line_starts = [k for k in range(1, len(indices))
                        if self.lines[indices[k]] != self.lines[indices[k - 1]]] if unlisted else []
         final = len(names) + len(line_starts)  # one state more per line start: its loop of phones
@@ -215,20 +228,27 @@ class ForcedAligner:
             return None
         audio, seconds = pcm16(pcm), len(pcm) / SAMPLE_RATE
         budget = budget or SearchBudget(float("inf"))
+        plan = []  # the settings tried if every search fails: as many as the budget affords
+        left = budget.left
         for setting in self.whole if whole else self.narrow:
+            left -= seconds * ALL_SETTINGS[setting].cost
+            if left < 0:
+                break
+            plan.append(setting)
+        for k, setting in enumerate(plan):
             cost = seconds * ALL_SETTINGS[setting].cost
-            if not budget.affords(cost):
+            if not budget.affords(cost):  # an unlisted search spent more than planned
                 break
             budget.spend(cost)
-            d = self._decoder_for(setting)
-            segments = self._search(d, indices, ahead, audio)
+            search = Search(setting, tuple(indices), ahead, audio)
+            segments = self._run(search, search._replace(setting=plan[k + 1]) if k + 1 < len(plan) else None)
             if segments is not None and whole and setting in NARROW_BEAMS and budget.affords(cost):
                 budget.spend(cost)
-                other = self._search(d, indices, ahead, audio, unlisted=True)
+                other = self._run(search._replace(unlisted=True))
                 if other is not None and _longest_unlisted(other) >= UNLISTED_MIN_S:
                     segments = other
             if segments is not None:
-                placed = [Timed(int(s.word[1:].split("(")[0]), offset + s.start_frame * FRAME_S,
+                placed = [Timed(_lyric_index(s.word), offset + s.start_frame * FRAME_S,
                                 offset + (s.end_frame + 1) * FRAME_S,
                                 PAUSE_CONFIDENCE if "(" in s.word else ALIGNED_CONFIDENCE, log_score(s))
                           for s in segments if s.word.startswith("w")]
@@ -236,16 +256,55 @@ class ForcedAligner:
                     return placed
         return None
 
-    def _search(self, d: pocketsphinx.Decoder, indices: list[int], ahead: tuple[int, ...], audio: bytes,
-                unlisted: bool = False) -> Optional[list]:
-        """One search of `audio` through the grammar; its segments (None when it fails)."""
-        d.add_fsg("lyrics", self._grammar(d, indices, ahead, unlisted))
+    def _run(self, search: Search, then: Optional[Search] = None) -> Optional[list[Segment]]:
+        """`search`'s segments: from the helper when it already ran it; else searched here,
+        while the helper (when free) starts `then`, the search that follows if this one fails."""
+        if self.helper is not None:
+            result = self.helper.take(search)
+            if result is not MISSING:
+                return result
+            if then is not None:
+                self.helper.offer(then)
+        return self.search(search)
+
+    def search(self, search: Search) -> Optional[list[Segment]]:
+        """One search of the audio through the grammar; its segments (None when it fails).
+
+        The features start afresh (`reinit_feat`): PocketSphinx otherwise carries state
+        from a decoder's earlier searches into the next (its noise estimate), so a result
+        would depend on what that decoder searched before, and no longer be the same
+        in the helper process.
+        """
+        d = self._decoder_for(search.setting)
+        d.reinit_feat()
+        d.add_fsg("lyrics", self._grammar(d, list(search.indices), search.ahead, ALL_SETTINGS[search.setting].repeat,
+                                          search.unlisted))
         d.activate_search("lyrics")
         d.start_utt()
-        d.process_raw(audio, full_utt=True)
+        d.process_raw(search.audio, full_utt=True)
         d.end_utt()
         segments = d.seg()
-        return None if segments is None else list(segments)  # read now: the next search reuses them
+        return None if segments is None else [Segment(s.word, s.start_frame, s.end_frame, s.ascore) for s in segments]
+
+
+class Segment(NamedTuple):
+    """A word of a search's best path (PocketSphinx's, as plain data the helper can send)."""
+
+    word: str
+    start_frame: int
+    end_frame: int
+    ascore: float
+
+
+def _word_name(kind: str, index: int, repeat: int) -> str:
+    """A lyric word's name in the decoders: "w12.3" is word 12 with each vowel 3 times (see
+    _lengthen); kind "ahead": one that may follow a window's chunk. Alternates add "(2)"."""
+    return f"{kind}{index}.{repeat}"
+
+
+def _lyric_index(name: str) -> int:
+    """The lyric word index in a "w" name from _word_name (alternate or not)."""
+    return int(name[1:].split(".")[0])
 
 
 def _longest_unlisted(segments: list) -> float:
@@ -440,17 +499,19 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
     words = lyrics.words
     duration = len(pcm) / SAMPLE_RATE
     progress("aligning", 0.0)
-    languages = _line_languages(lyrics, language)
-    phones, guessed = pronunciations(lyrics, languages)
-    indices = sorted(phones)
-    onset = voice_onset(pcm)
-    phone_count = sum(len(ph.split()) for ph in phones.values())
-    sung = (duration - onset) / max(1, phone_count) >= SUNG_S_PER_PHONE
-    lines = {i: line for i, (_, line) in enumerate(words)}
-    aligner = ForcedAligner(phones, guessed, sung, {i: lyrics.lines[line].stanza for i, line in lines.items()}, lines)
-    heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
-    placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
-    _repair_line_starts(heard, aligner, placed)
+    with (SearchHelper() if cores() > 1 else nullcontext()) as helper:  # started first: it imports meanwhile
+        languages = _line_languages(lyrics, language)
+        phones, guessed = pronunciations(lyrics, languages)
+        indices = sorted(phones)
+        onset = voice_onset(pcm)
+        phone_count = sum(len(ph.split()) for ph in phones.values())
+        sung = (duration - onset) / max(1, phone_count) >= SUNG_S_PER_PHONE
+        lines = {i: line for i, (_, line) in enumerate(words)}
+        aligner = ForcedAligner(phones, guessed, sung, {i: lyrics.lines[line].stanza for i, line in lines.items()},
+                                lines, helper)
+        heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
+        placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
+        _repair_line_starts(heard, aligner, placed)
     foreign = {i for i, (_, line) in enumerate(words) if languages[line] != "en"}
     flag_weak_evidence(placed, acoustic_evidence(placed, heard), foreign)
     _start_soft_onsets_earlier(placed, phones)
