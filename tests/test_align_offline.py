@@ -274,9 +274,9 @@ def test_hopeless_audio_is_searched_within_the_budget_whatever_the_machine(monke
 
 
 def test_the_helper_process_searches_beside_this_one_and_changes_no_word(monkeypatch):
-    """With two cores the next search in order runs in a second process (helper.py); on
-    noise every search fails, so the helper's are taken, and the words are exactly those
-    of the one-process run."""
+    """With two cores the free phone loop (for the confidence) and the next search in order
+    run in a second process (helper.py); on noise every search fails, so the helper's are
+    taken, and the words and confidences are exactly those of the one-process run."""
     pcm = np.random.default_rng(7).normal(0.0, 0.05, 15 * 16000).astype(np.float32)
     lyrics = parse_lyrics("silver morning on the river\n" * 5)
     monkeypatch.setattr(offline, "cores", lambda: 1)
@@ -291,7 +291,7 @@ def test_the_helper_process_searches_beside_this_one_and_changes_no_word(monkeyp
     monkeypatch.setattr(offline, "cores", lambda: 2)
     monkeypatch.setattr(offline, "SearchHelper", Recorded)
     together = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
-    assert len(helpers) == 1 and helpers[0].used > 0
+    assert len(helpers) == 1 and helpers[0].used["PhoneLoop"] == 1 and helpers[0].used["Search"] > 0
     assert helpers[0]._proc.poll() is not None  # stopped when the alignment ended
     assert [(w.start, w.end, w.confidence) for w in together] == [(w.start, w.end, w.confidence) for w in alone]
 
@@ -305,8 +305,8 @@ def test_alignment_goes_on_alone_when_the_helper_process_dies(monkeypatch):
     alone = offline.align_lyrics(None, pcm, lyrics, lambda s, f: None)
     offer = offline.SearchHelper.offer
 
-    def dies_after_the_first(self, search):
-        offer(self, search)
+    def dies_after_the_first(self, job, keep=False):
+        offer(self, job, keep)
         self._proc.kill()
 
     monkeypatch.setattr(offline, "cores", lambda: 2)

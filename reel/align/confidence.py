@@ -14,9 +14,8 @@ from typing import Optional
 import numpy as np
 import pocketsphinx
 
-from reel.align.sphinx import FRAME_S, SAMPLE_RATE, SILENCE, Timed, decoder, log_score, pcm16
+from reel.align.sphinx import FRAME_S, SAMPLE_RATE, SILENCE, Timed, decoder, log_score
 
-EVIDENCE_MARGIN_S = 1.0  # audio scored beyond the placed words' span (see acoustic_evidence)
 ODD_CONFIDENCE, ODD_SHORT, ODD_LONG = 0.4, 0.35, 3.0  # duration / expected from its phones
 WEAK_EVIDENCE, FOREIGN_WEAK_EVIDENCE, WEAK_CONFIDENCE = -3.6, -4.6, 0.45  # see flag_weak_evidence
 
@@ -38,28 +37,28 @@ def flag_odd_durations(placed: dict[int, Timed], phones: dict[int, str]) -> None
             t.confidence = min(t.confidence, ODD_CONFIDENCE)
 
 
-def acoustic_evidence(placed: dict[int, Timed], pcm: np.ndarray) -> dict[int, float]:
-    """Per placed word: how far its acoustic score falls below a free phone loop's over
-    the same frames, per frame (0: as good as any phones could be; about -1 to -2 for
-    a word where it is sung, far lower for one placed over music or another word).
-
-    The loop runs only over the placed words' span (plus EVIDENCE_MARGIN_S each side, so
-    its edges settle before the first word): audio where no word was placed costs nothing.
-    """
-    if not placed:
-        return {}
-    span_first = max(0, int((min(t.start for t in placed.values()) - EVIDENCE_MARGIN_S) / FRAME_S))
-    span_last = int((max(t.end for t in placed.values()) + EVIDENCE_MARGIN_S) / FRAME_S)
+def phone_loop_scores(audio: bytes) -> np.ndarray:
+    """A free phone loop's acoustic log score over the audio (16-bit PCM, 16 kHz), summed
+    up to each 10 ms frame: entry b - entry a is its score over frames a..b-1, the
+    yardstick of acoustic_evidence. It does not depend on the alignment, so the helper
+    process (helper.py) computes it while the searches run."""
     hop = int(FRAME_S * SAMPLE_RATE)
     d = _phone_loop()
+    d.reinit_feat()  # a fresh start, whatever this decoder heard before (see ForcedAligner.search)
     d.start_utt()
-    d.process_raw(pcm16(pcm[span_first * hop:(span_last + 1) * hop]), full_utt=True)
+    d.process_raw(audio, full_utt=True)
     d.end_utt()
-    per_frame = np.zeros(len(pcm) // hop + 2)
+    per_frame = np.zeros(len(audio) // 2 // hop + 2)
     for s in d.seg() or []:
-        a, b = span_first + s.start_frame, min(span_first + s.end_frame + 1, len(per_frame))
-        per_frame[a:b] = log_score(s) / (s.end_frame - s.start_frame + 1)
-    loop = np.concatenate([[0.0], np.cumsum(per_frame)])
+        per_frame[s.start_frame:s.end_frame + 1] = log_score(s) / (s.end_frame - s.start_frame + 1)
+    return np.concatenate([[0.0], np.cumsum(per_frame)])
+
+
+def acoustic_evidence(placed: dict[int, Timed], loop: np.ndarray) -> dict[int, float]:
+    """Per placed word: how far its acoustic score falls below the free phone loop's
+    (`loop`: phone_loop_scores of the same audio) over the same frames, per frame (0: as
+    good as any phones could be; about -1 to -2 for a word where it is sung, far lower
+    for one placed over music or another word)."""
     last = len(loop) - 1
     evidence = {}
     for i, t in placed.items():

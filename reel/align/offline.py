@@ -36,8 +36,8 @@ import pocketsphinx
 
 from reel.align.accompaniment import loud_accompaniment, suppress_sustained
 from reel.align.budget import SearchBudget
-from reel.align.confidence import acoustic_evidence, flag_odd_durations, flag_weak_evidence
-from reel.align.helper import MISSING, Search, SearchHelper, cores
+from reel.align.confidence import acoustic_evidence, flag_odd_durations, flag_weak_evidence, phone_loop_scores
+from reel.align.helper import MISSING, PhoneLoop, Search, SearchHelper, cores
 from reel.align.pronounce import PHONES, dictionary_key, prefetch, pronounce
 from reel.align.sphinx import FRAME_S, SAMPLE_RATE, SILENCE, Timed, decoder, dictionary, log_score, pcm16
 from reel.align.voice import voice_onset
@@ -510,10 +510,16 @@ def align_lyrics(audio_path: Path, pcm: np.ndarray, lyrics: Lyrics, progress: Pr
         aligner = ForcedAligner(phones, guessed, sung, {i: lyrics.lines[line].stanza for i, line in lines.items()},
                                 lines, helper)
         heard = suppress_sustained(pcm) if indices and loud_accompaniment(pcm, onset) else pcm
+        loop = PhoneLoop(pcm16(heard))
+        if helper is not None:
+            helper.offer(loop, keep=True)
         placed = progressive_alignment(heard, aligner, indices, progress, onset) if indices else {}
         _repair_line_starts(heard, aligner, placed)
+        loop_scores = MISSING if helper is None else helper.take(loop)
+    if loop_scores is MISSING:
+        loop_scores = phone_loop_scores(loop.audio)
     foreign = {i for i, (_, line) in enumerate(words) if languages[line] != "en"}
-    flag_weak_evidence(placed, acoustic_evidence(placed, heard), foreign)
+    flag_weak_evidence(placed, acoustic_evidence(placed, loop_scores), foreign)
     _start_soft_onsets_earlier(placed, phones)
     flag_odd_durations(placed, phones)
     timed = _monotonic(_interpolate([placed.get(i) for i in range(len(words))], duration), duration)
