@@ -10,7 +10,9 @@ For each duration (default 30, 60, 300 s) it makes the shared deterministic work
   (r) python -m reel render --words    (the timings (a) saved: captions + encode, no alignment;
       what the page's Render button runs after the preview, and the part a template costs)
 and prints wall time, peak RSS of the whole process tree (the larger of a and r), the ratios
-a/c, r/c and b/a, and a/c and r/c in CPU seconds (steady on a shared machine).
+a/c, r/c and b/a, and a/c and r/c in CPU seconds (steady on a shared machine). `--repeat 3`
+runs (c) and every (a) and (r) in 3 rounds and shows each one's median: a single run of
+a 60 s render moves by 10-20 % from one minute to the next on a shared machine.
 With several caption templates (`--styles karaoke,bounce`), (a) is timed once per
 template against the same bare encode; `--zoom` also times each template with the zoom,
 `--audiogram` with the waveform strip and progress bar (`--waveform --progress-bar`).
@@ -22,13 +24,14 @@ render <= alignment + 1.2 x bare encode.
 
   python benchmarks/render_bench.py [--durations 30,60,300] [--baseline-max 60] [--aligner offline]
                                     [--styles karaoke,box,bounce,word,typewriter,glow] [--zoom] [--audiogram]
-                                    [--clip-song 240 --clip-seconds 30]
+                                    [--clip-song 240 --clip-seconds 30] [--repeat 3]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,6 +97,12 @@ def timed(cmd: list[str]) -> tuple[float, float, float]:
     return wall, peak / 1024, cpu
 
 
+def _median(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Median wall and CPU seconds of repeated runs, and their highest peak memory."""
+    return (statistics.median(w for w, _, _ in runs), max(m for _, m, _ in runs),
+            statistics.median(c for _, _, c in runs))
+
+
 def bare_encode_cmd(image: Path, audio: Path, out: Path, duration: float) -> list[str]:
     return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(image), "-i", str(audio),
             "-filter_complex", "[0:v]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,"
@@ -115,6 +124,8 @@ def main() -> int:
     parser.add_argument("--clip-seconds", type=float, default=30)
     parser.add_argument("--audiogram", action="store_true",
                         help="also time each template with --waveform --progress-bar")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of (c) and every (a), (r); the table shows each one's median")
     args = parser.parse_args()
     variants = [("", [])] + ([("+zoom", ["--zoom"])] if args.zoom else []) + (
         [("+audiogram", ["--waveform", "--progress-bar"])] if args.audiogram else [])
@@ -128,19 +139,24 @@ def main() -> int:
                             "--words", str(words), "--lines", str(max(2, int(20 * duration / 60)))],
                            check=True, stdout=subprocess.DEVNULL)
             image, audio, lyrics = wl / "image.jpg", wl / "audio.mp3", wl / "lyrics.txt"
-            c = timed(bare_encode_cmd(image, audio, wl / "c.mp4", duration))
             b = (timed([py, str(BENCH / "baseline_moviepy.py"), "--image", str(image), "--audio", str(audio),
                         "--lyrics", str(lyrics), "--out", str(wl / "b.mp4"), "--quiet"])
                  if duration <= args.baseline_max else None)
-            for style in args.styles.split(","):
-                for extra, flags in variants:
-                    render = [py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio),
-                              "--lyrics", str(lyrics), "--out", str(wl / "a.mp4"), "--style", style, *flags]
-                    a = timed([*render, "--aligner", args.aligner, "--save-words", str(wl / "words.json")])
-                    r = timed([*render, "--words", str(wl / "words.json")])
-                    rows.append((duration, style + extra, a, r, b, c))
-                    print(f"{duration:5.0f}s {style + extra:<16} reel {a[0]:6.1f}s {a[1]:5.0f}MB | "
-                          f"from timings {r[0]:6.1f}s | bare {c[0]:6.1f}s", file=sys.stderr, flush=True)
+            bare, runs = [], {}
+            for _ in range(args.repeat):  # rounds of every measurement: machine drift hits them all alike
+                bare.append(timed(bare_encode_cmd(image, audio, wl / "c.mp4", duration)))
+                for style in args.styles.split(","):
+                    for extra, flags in variants:
+                        render = [py, "-m", "reel", "render", "--image", str(image), "--audio", str(audio),
+                                  "--lyrics", str(lyrics), "--out", str(wl / "a.mp4"), "--style", style, *flags]
+                        a = timed([*render, "--aligner", args.aligner, "--save-words", str(wl / "words.json")])
+                        r = timed([*render, "--words", str(wl / "words.json")])
+                        runs.setdefault(style + extra, []).append((a, r))
+                        print(f"{duration:5.0f}s {style + extra:<16} reel {a[0]:6.1f}s {a[1]:5.0f}MB | "
+                              f"from timings {r[0]:6.1f}s | bare {bare[-1][0]:6.1f}s", file=sys.stderr, flush=True)
+            c = _median(bare)
+            for name, pairs in runs.items():
+                rows.append((duration, name, _median([a for a, _ in pairs]), _median([r for _, r in pairs]), b, c))
     print(f"{'audio':>6} {'style':<16} {'(a) reel':>9} {'(r) timed':>10} {'peakMB':>7} {'(b) moviepy':>12} "
           f"{'(c) bare':>9} {'a/c':>5} {'r/c':>5} {'b/a':>6} {'a per min':>10} {'cpu a/c':>8} {'cpu r/c':>8}")
     for duration, style, a, r, b, c in rows:

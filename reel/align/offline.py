@@ -11,10 +11,11 @@ few words when a whole search fails. Sung lyrics (slow for their phones) are
 first searched with far wider beams; a band nearly as loud as the voice is
 turned down first (accompaniment.py). A line sung but missing from the
 lyrics is found by searching again with "unlisted" singing allowed between
-lines (`ForcedAligner.align`). With two cores, the next search in order runs
-in a second process meanwhile (helper.py). Two corrections follow: a line's first
-words taken from the previous line's held note are placed again, and words
-that start softly after a pause start a little earlier. Words nothing can
+lines (`ForcedAligner.align`). With two cores, a second process runs the
+confidence's phone loop and the next search in order meanwhile (helper.py).
+Two corrections follow: a line's first words taken from the previous line's
+held note are placed again, and words that start softly after a pause start a
+little earlier. Words nothing can
 pronounce, that no search placed within the search budget, or whose stanza the
 search found unsung, are spread between their neighbours with a low confidence.
 A placed word's confidence comes from the evidence: its acoustic score against
@@ -122,9 +123,9 @@ class ForcedAligner:
 
     Settings (vowel length, beams) are tried in order until a search succeeds; one
     decoder per beams serves every vowel length. Each lyric word is added to the
-    dictionaries under its own name ("w12.3"), so repeated words never get mixed up. A word whose pronunciation is a
-    guess (not in the dictionary) may also be a pause: one unsung or mispronounced
-    word must not derail the whole search. A search over all the rest of the song
+    dictionaries under its own name ("w12.3"), so repeated words never get mixed up.
+    A word whose pronunciation is a guess (not in the dictionary) may also be a pause:
+    one unsung or mispronounced word must not derail the whole search. A search over all the rest of the song
     also tries the THOROUGH settings: first when the lyrics are `sung`, else the first one last.
     `stanzas` and `lines` give each word's stanza and line (all one when None); with a
     `helper`, the next search in order runs in a second process meanwhile (helper.py).
