@@ -182,7 +182,8 @@ def preload_language_model() -> None:
     """Start loading the language detector in a background thread, for a caller about to
     wait on something else (ffmpeg decoding the audio): most of the load (decompressing
     the model) runs outside the GIL: a cold `reel align` of a minute of audio saves about 0.2 s."""
-    threading.Thread(target=_identifier, daemon=True).start()
+    if _IDENTIFIER is None:  # a long-lived worker loads it once
+        threading.Thread(target=_identifier, daemon=True).start()
 
 
 def language_probabilities(text: str) -> dict[str, float]:

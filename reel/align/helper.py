@@ -102,9 +102,7 @@ class SearchHelper:
 
     def close(self) -> None:
         """Stop the child, even mid-search."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._drop()
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait(CLOSE_TIMEOUT_S)
@@ -139,7 +137,7 @@ class SearchHelper:
             return MISSING
 
     def _drop(self) -> None:
-        """The child failed: go on without it."""
+        """Close the pipe (the child failed, or is being stopped): go on without it."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
